@@ -203,6 +203,9 @@ struct Inner {
     reference: ObjectRef,
     manifest: Value,
     origin: Option<Origin>,
+    /// Computed once: planning asks for these for every object.
+    hook: bool,
+    generated_name: bool,
 }
 
 impl Object {
@@ -217,10 +220,14 @@ impl Object {
     /// Like [`Object::new`], remembering where the manifest was read.
     pub fn with_origin(manifest: Value, origin: Option<Origin>) -> Result<Self, ObjectError> {
         let reference = reference_of(&manifest)?;
+        let hook = is_hook(&manifest);
+        let generated_name = manifest["metadata"]["name"].as_str().is_none();
         Ok(Object(Arc::new(Inner {
             reference,
             manifest,
             origin,
+            hook,
+            generated_name,
         })))
     }
 
@@ -274,7 +281,7 @@ impl Object {
 
     /// True when the object has no `metadata.name`, only a `metadata.generateName`.
     pub fn has_generated_name(&self) -> bool {
-        self.0.manifest["metadata"]["name"].as_str().is_none()
+        self.0.generated_name
     }
 
     /// `metadata.annotations`, if any.
@@ -299,7 +306,7 @@ impl Object {
 
     /// True when the object is an Argo CD or Helm hook.
     pub fn is_hook(&self) -> bool {
-        is_hook(&self.0.manifest)
+        self.0.hook
     }
 
     /// A copy of the manifest, changed by `edit` and checked again.

@@ -276,6 +276,7 @@ fn parse_chunk(chunk: &Chunk<'_>) -> Result<Value, YamlError> {
                 if let Some(rest) = message.strip_prefix(&prefix) {
                     message = rest.to_owned();
                 }
+                message = shift_lines(&message, chunk.line - 1);
                 let in_stream = u64::from(chunk.line) + loc.line() - 1;
                 line = u32::try_from(in_stream).ok();
                 column = u32::try_from(loc.column()).ok();
@@ -288,6 +289,25 @@ fn parse_chunk(chunk: &Chunk<'_>) -> Result<Value, YamlError> {
             })
         }
     }
+}
+
+/// Moves "at line N" mentions inside a parser message from document lines to stream lines.
+fn shift_lines(message: &str, offset: u32) -> String {
+    const MARK: &str = "at line ";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(pos) = rest.find(MARK) {
+        let (head, tail) = rest.split_at(pos + MARK.len());
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        match tail[..digits].parse::<u32>() {
+            Ok(line) => out.push_str(&(line.saturating_add(offset)).to_string()),
+            Err(_) => out.push_str(&tail[..digits]),
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Integral floats become integers, as kubectl's YAML-to-JSON conversion sends them.
@@ -404,6 +424,17 @@ v: \"yes\"
         assert!(
             err.to_string().starts_with("document 2: line 4 column"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn lines_inside_messages_are_stream_lines() {
+        let err = parse_documents("a: 1\n---\nb: 2\nc: [\n").unwrap_err();
+        assert_eq!(err.line, Some(4));
+        assert!(err.message.contains("at line 4"), "{err}");
+        assert_eq!(
+            shift_lines("x at line 2, column 3; at line 10", 5),
+            "x at line 7, column 3; at line 15"
         );
     }
 

@@ -1,1 +1,26 @@
-//! gitops-render
+//! Renderers of gitops-rs: they turn an [`Artifact`](gitops_core::Artifact) into objects.
+//!
+//! For now, [`PlainRenderer`] renders a directory of manifests (Kustomize and Helm follow).
+//!
+//! ```
+//! use gitops_core::Artifact;
+//! use gitops_render::{PlainRenderer, RenderOptions};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")?;
+//! std::fs::write(dir.path().join("README.md"), "not a manifest")?;
+//!
+//! let rendered = PlainRenderer::new(RenderOptions::default())
+//!     .render_blocking(&Artifact::local(dir.path(), "local"))?;
+//! assert_eq!(rendered.objects.len(), 1);
+//! assert_eq!(rendered.inputs, [std::path::PathBuf::from("ns.yaml")]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod fs;
+mod plain;
+
+pub use error::RenderError;
+pub use fs::RenderOptions;
+pub use plain::PlainRenderer;

@@ -2,10 +2,38 @@
 
 use std::fmt;
 
+use serde_json::{Map, Value};
+
 use crate::consts;
 use crate::object::{Object, ObjectRef};
 
 use super::{Error, Options, Phase};
+
+/// A borrowed object reference, for lookups without allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct RefKey<'a> {
+    pub(crate) group: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) namespace: &'a str,
+    pub(crate) name: &'a str,
+}
+
+impl<'a> From<&'a ObjectRef> for RefKey<'a> {
+    fn from(r: &'a ObjectRef) -> Self {
+        RefKey {
+            group: &r.group,
+            kind: &r.kind,
+            namespace: &r.namespace,
+            name: &r.name,
+        }
+    }
+}
+
+impl RefKey<'_> {
+    pub(crate) fn to_owned(self) -> ObjectRef {
+        ObjectRef::new(self.group, self.kind, self.namespace, self.name)
+    }
+}
 
 /// A reference in the kpt / cli-utils `depends-on` syntax.
 ///
@@ -36,31 +64,39 @@ pub struct ParseDependsOnError {
     pub text: String,
 }
 
+/// Parses one reference without allocating; `None` when it is not in the kpt syntax.
+pub(crate) fn parse_ref(text: &str) -> Option<RefKey<'_>> {
+    let text = text.trim();
+    let mut parts = text.split('/');
+    let first = parts.next()?;
+    let second = parts.next()?;
+    let third = parts.next()?;
+    let key = match (parts.next(), parts.next(), parts.next()) {
+        (None, _, _) => RefKey {
+            group: first,
+            kind: second,
+            namespace: "",
+            name: third,
+        },
+        (Some(kind), Some(name), None) if second == "namespaces" && !third.is_empty() => RefKey {
+            group: first,
+            kind,
+            namespace: third,
+            name,
+        },
+        _ => return None,
+    };
+    (!key.kind.is_empty() && !key.name.is_empty()).then_some(key)
+}
+
 impl DependsOnRef {
     /// Parses one reference.
     pub fn parse(text: &str) -> Result<Self, ParseDependsOnError> {
-        let text = text.trim();
-        let parts: Vec<&str> = text.split('/').collect();
-        let reference = match parts.as_slice() {
-            [group, "namespaces", namespace, kind, name] => {
-                ObjectRef::new(*group, *kind, *namespace, *name)
-            }
-            [group, kind, name] => ObjectRef::new(*group, *kind, "", *name),
-            _ => {
-                return Err(ParseDependsOnError {
-                    text: text.to_owned(),
-                });
-            }
-        };
-        let empty = reference.kind.is_empty()
-            || reference.name.is_empty()
-            || (parts.len() == 5 && reference.namespace.is_empty());
-        if empty {
-            return Err(ParseDependsOnError {
-                text: text.to_owned(),
-            });
-        }
-        Ok(DependsOnRef(reference))
+        parse_ref(text)
+            .map(|key| DependsOnRef(key.to_owned()))
+            .ok_or_else(|| ParseDependsOnError {
+                text: text.trim().to_owned(),
+            })
     }
 
     /// Parses a comma-separated list of references.
@@ -87,6 +123,20 @@ impl fmt::Display for DependsOnRef {
     }
 }
 
+/// An object's annotations, read once.
+#[derive(Clone, Copy)]
+pub(crate) struct Annotations<'a>(Option<&'a Map<String, Value>>);
+
+impl<'a> Annotations<'a> {
+    pub(crate) fn of(object: &'a Object) -> Self {
+        Annotations(object.annotations())
+    }
+
+    fn get(self, key: &str) -> Option<&'a str> {
+        self.0?.get(key)?.as_str()
+    }
+}
+
 fn invalid(object: &Object, annotation: &'static str, value: &str, reason: String) -> Error {
     Error::InvalidAnnotation {
         object: object.reference().clone(),
@@ -97,21 +147,38 @@ fn invalid(object: &Object, annotation: &'static str, value: &str, reason: Strin
     }
 }
 
-/// The objects this one depends on, from `gitops.rs/depends-on` and `config.kubernetes.io/depends-on`.
-pub(crate) fn depends_on(object: &Object) -> Result<Vec<ObjectRef>, Error> {
-    let mut out = Vec::new();
+/// Calls `each` with every object this one depends on, from `gitops.rs/depends-on` and
+/// `config.kubernetes.io/depends-on`.
+pub(crate) fn depends_on<'a>(
+    object: &Object,
+    annotations: Annotations<'a>,
+    mut each: impl FnMut(RefKey<'a>) -> Result<(), Error>,
+) -> Result<(), Error> {
     for key in [consts::DEPENDS_ON, consts::KPT_DEPENDS_ON] {
-        if let Some(value) = object.annotation(key) {
-            let refs = DependsOnRef::parse_list(value)
-                .map_err(|e| invalid(object, key, value, e.to_string()))?;
-            out.extend(refs.into_iter().map(|r| r.0));
+        let Some(value) = annotations.get(key) else {
+            continue;
+        };
+        for part in value.split(',').filter(|p| !p.trim().is_empty()) {
+            match parse_ref(part) {
+                Some(reference) => each(reference)?,
+                None => {
+                    let e = ParseDependsOnError {
+                        text: part.trim().to_owned(),
+                    };
+                    return Err(invalid(object, key, value, e.to_string()));
+                }
+            }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-fn parse_wave(object: &Object, key: &'static str) -> Result<Option<i64>, Error> {
-    match object.annotation(key) {
+fn parse_wave(
+    object: &Object,
+    annotations: Annotations<'_>,
+    key: &'static str,
+) -> Result<Option<i64>, Error> {
+    match annotations.get(key) {
         None => Ok(None),
         Some(value) => value
             .trim()
@@ -129,16 +196,21 @@ pub(crate) enum Schedule {
 
 /// The object's wave: `gitops.rs/wave`, else Argo CD's sync wave, else (for Helm hooks) the
 /// hook weight, else 0.
-pub(crate) fn wave(object: &Object, options: &Options, helm_hook: bool) -> Result<i64, Error> {
-    if let Some(wave) = parse_wave(object, consts::WAVE)? {
+pub(crate) fn wave(
+    object: &Object,
+    annotations: Annotations<'_>,
+    options: &Options,
+    helm_hook: bool,
+) -> Result<i64, Error> {
+    if let Some(wave) = parse_wave(object, annotations, consts::WAVE)? {
         return Ok(wave);
     }
     if options.argocd
-        && let Some(wave) = parse_wave(object, consts::ARGOCD_SYNC_WAVE)?
+        && let Some(wave) = parse_wave(object, annotations, consts::ARGOCD_SYNC_WAVE)?
     {
         return Ok(wave);
     }
-    if helm_hook && let Some(weight) = parse_wave(object, consts::HELM_HOOK_WEIGHT)? {
+    if helm_hook && let Some(weight) = parse_wave(object, annotations, consts::HELM_HOOK_WEIGHT)? {
         return Ok(weight);
     }
     Ok(0)
@@ -148,14 +220,21 @@ pub(crate) fn wave(object: &Object, options: &Options, helm_hook: bool) -> Resul
 ///
 /// A hook that names several phases runs in the earliest of them: a sync applies each
 /// object once. Returns whether the phase came from a Helm hook.
-pub(crate) fn schedule(object: &Object, options: &Options) -> Result<(Schedule, bool), Error> {
+pub(crate) fn schedule(
+    object: &Object,
+    annotations: Annotations<'_>,
+    options: &Options,
+) -> Result<(Schedule, bool), Error> {
+    if annotations.0.is_none() {
+        return Ok((Schedule::At(Phase::Sync), false));
+    }
     if options.argocd
-        && let Some(value) = object.annotation(consts::ARGOCD_HOOK)
+        && let Some(value) = annotations.get(consts::ARGOCD_HOOK)
     {
         return argocd_phase(object, value).map(|s| (s, false));
     }
     if options.helm_hooks
-        && let Some(value) = object.annotation(consts::HELM_HOOK)
+        && let Some(value) = annotations.get(consts::HELM_HOOK)
     {
         return helm_phase(object, value).map(|s| (s, true));
     }

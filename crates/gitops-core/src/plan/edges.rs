@@ -9,14 +9,16 @@
 //! The kind order is not an edge: it is a lower bound on an object's stage within its wave (see
 //! [`crate::kinds`]), so that explicit dependencies can override it.
 
-use std::collections::HashMap;
 use std::fmt;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::object::{Object, ObjectRef};
+use crate::manifest::DuplicateError;
+use crate::object::Object;
 
-use super::{Error, annotations};
+use super::Error;
+use super::annotations::{self, Annotations, RefKey};
 
 /// Why one object must be applied before another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -42,20 +44,31 @@ impl fmt::Display for EdgeReason {
 
 /// Lookups over one set of objects, by position in the set.
 pub(crate) struct Index<'a> {
-    by_ref: HashMap<&'a ObjectRef, usize>,
-    namespaces: HashMap<&'a str, usize>,
-    definitions: HashMap<(&'a str, &'a str), usize>,
+    by_ref: FxHashMap<RefKey<'a>, usize>,
+    namespaces: FxHashMap<&'a str, usize>,
+    definitions: FxHashMap<(&'a str, &'a str), usize>,
 }
 
 impl<'a> Index<'a> {
-    pub(crate) fn new(objects: &[&'a Object]) -> Self {
+    /// Indexes the objects; two with one identity are an error (hooks with a generated name
+    /// are exempt, and cannot be named by a depends-on).
+    pub(crate) fn new(objects: &[&'a Object]) -> Result<Self, DuplicateError> {
         let mut index = Index {
-            by_ref: HashMap::with_capacity(objects.len()),
-            namespaces: HashMap::new(),
-            definitions: HashMap::new(),
+            by_ref: FxHashMap::with_capacity_and_hasher(objects.len(), Default::default()),
+            namespaces: FxHashMap::default(),
+            definitions: FxHashMap::default(),
         };
         for (i, object) in objects.iter().enumerate() {
-            index.by_ref.insert(object.reference(), i);
+            if object.has_generated_name() {
+                continue;
+            }
+            if let Some(first) = index.by_ref.insert(object.reference().into(), i) {
+                return Err(DuplicateError {
+                    object: object.reference().clone(),
+                    first: objects[first].origin().cloned(),
+                    second: object.origin().cloned(),
+                });
+            }
             match (object.group(), object.kind()) {
                 ("", "Namespace") => {
                     index.namespaces.insert(object.name(), i);
@@ -71,16 +84,18 @@ impl<'a> Index<'a> {
                 _ => {}
             }
         }
-        index
+        Ok(index)
     }
 
     /// The edges into `object` (at position `me` in the set): `(earlier object, reason)`.
     pub(crate) fn edges_into(
         &self,
         me: usize,
-        object: &Object,
-    ) -> Result<Vec<(usize, EdgeReason)>, Error> {
-        let mut edges = Vec::new();
+        object: &'a Object,
+        annotations: Annotations<'a>,
+        edges: &mut Vec<(usize, EdgeReason)>,
+    ) -> Result<(), Error> {
+        edges.clear();
         if let Some(&ns) = object.namespace().and_then(|n| self.namespaces.get(n)) {
             edges.push((ns, EdgeReason::Namespace));
         }
@@ -89,18 +104,18 @@ impl<'a> Index<'a> {
         {
             edges.push((crd, EdgeReason::CustomResourceDefinition));
         }
-        for dependency in annotations::depends_on(object)? {
+        annotations::depends_on(object, annotations, |dependency| {
             match self.by_ref.get(&dependency) {
-                Some(&before) => edges.push((before, EdgeReason::DependsOn)),
-                None => {
-                    return Err(Error::MissingDependency {
-                        object: object.reference().clone(),
-                        origin: object.origin().cloned(),
-                        dependency,
-                    });
+                Some(&before) => {
+                    edges.push((before, EdgeReason::DependsOn));
+                    Ok(())
                 }
+                None => Err(Error::MissingDependency {
+                    object: object.reference().clone(),
+                    origin: object.origin().cloned(),
+                    dependency: dependency.to_owned(),
+                }),
             }
-        }
-        Ok(edges)
+        })
     }
 }

@@ -3,12 +3,12 @@ use std::collections::VecDeque;
 use petgraph::Direction;
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::FxHashMap;
 
 use crate::kinds;
-use crate::manifest;
 use crate::object::{Object, ObjectRef};
 
-use super::annotations::{self, Schedule};
+use super::annotations::{self, Annotations, Schedule};
 use super::edges::{EdgeReason, Index};
 use super::{Error, Options, Plan, Position, Skipped, Stage};
 
@@ -18,23 +18,22 @@ use super::{Error, Options, Plan, Position, Skipped, Stage};
 /// earlier stage); every object appears exactly once, in a stage or in [`Plan::skipped`];
 /// the same input gives the same plan whatever its order.
 ///
-/// Errors: see [`Error`]; the first problem found, in the objects' reference order.
+/// Errors: see [`Error`]; the first problem found, in input order (a cycle is reported the
+/// same way whatever the order).
 pub fn plan(objects: &[Object], options: &Options) -> Result<Plan, Error> {
-    manifest::check_unique(objects)?;
-
-    let mut sorted: Vec<&Object> = objects.iter().collect();
-    sorted.sort_by(|a, b| a.reference().cmp(b.reference()));
-
-    let mut planned: Vec<&Object> = Vec::with_capacity(sorted.len());
-    let mut positions: Vec<Position> = Vec::with_capacity(sorted.len());
+    let mut planned: Vec<&Object> = Vec::with_capacity(objects.len());
+    let mut positions: Vec<Position> = Vec::with_capacity(objects.len());
+    let mut notes: Vec<Annotations<'_>> = Vec::with_capacity(objects.len());
     let mut skipped = Vec::new();
-    for object in sorted {
-        let (schedule, helm_hook) = annotations::schedule(object, options)?;
+    for object in objects {
+        let annotations = Annotations::of(object);
+        let (schedule, helm_hook) = annotations::schedule(object, annotations, options)?;
         match schedule {
             Schedule::At(phase) => {
-                let wave = annotations::wave(object, options, helm_hook)?;
+                let wave = annotations::wave(object, annotations, options, helm_hook)?;
                 planned.push(object);
                 positions.push(Position { phase, wave });
+                notes.push(annotations);
             }
             Schedule::Skip(reason) => skipped.push(Skipped {
                 object: object.reference().clone(),
@@ -42,8 +41,9 @@ pub fn plan(objects: &[Object], options: &Options) -> Result<Plan, Error> {
             }),
         }
     }
+    skipped.sort_by(|a, b| a.object.cmp(&b.object));
 
-    let graph = build_graph(&planned, &positions)?;
+    let graph = build_graph(&planned, &positions, &notes)?;
     let order = toposort(&graph, None).map_err(|_| Error::Cycle {
         cycle: find_cycle(&graph, &planned),
     })?;
@@ -68,40 +68,104 @@ pub fn plan(objects: &[Object], options: &Options) -> Result<Plan, Error> {
         }
     }
 
-    let mut keyed: Vec<(Position, u32, usize)> = (0..planned.len())
-        .map(|i| (positions[i], level[i], i))
+    let ranks = type_ranks(&planned);
+    let mut keyed: Vec<(Position, u32, SortKey<'_>, usize)> = (0..planned.len())
+        .map(|i| {
+            (
+                positions[i],
+                level[i],
+                SortKey::new(ranks[i], planned[i].name()),
+                i,
+            )
+        })
         .collect();
-    // `planned` is in reference order, so the index breaks ties by reference.
     keyed.sort_unstable();
     let mut stages: Vec<Stage> = Vec::new();
-    let mut current: Option<(Position, u32)> = None;
-    for (position, level, i) in keyed {
-        if current != Some((position, level)) {
-            current = Some((position, level));
-            stages.push(Stage {
-                position,
-                objects: Vec::new(),
-            });
-        }
-        if let Some(stage) = stages.last_mut() {
-            stage.objects.push(planned[i].clone());
-        }
+    for group in keyed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        stages.push(Stage {
+            position: group[0].0,
+            objects: group.iter().map(|k| planned[k.3].clone()).collect(),
+        });
     }
     Ok(Plan { stages, skipped })
 }
 
+/// For each object, the rank of its `(group, kind, namespace)` among those of the set, so that
+/// ordering by `(rank, name)` is ordering by reference.
+fn type_ranks(planned: &[&Object]) -> Vec<u32> {
+    fn triple<'a>(o: &&'a Object) -> (&'a str, &'a str, &'a str) {
+        let r = o.reference();
+        (r.group.as_str(), r.kind.as_str(), r.namespace.as_str())
+    }
+    let mut ids: FxHashMap<(&str, &str, &str), u32> = FxHashMap::default();
+    let raw: Vec<u32> = planned
+        .iter()
+        .map(|o| {
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            *ids.entry(triple(o)).or_insert(next)
+        })
+        .collect();
+    let mut unique: Vec<((&str, &str, &str), u32)> = ids.into_iter().collect();
+    unique.sort_unstable();
+    let mut rank = vec![0u32; unique.len()];
+    for (position, (_, id)) in unique.iter().enumerate() {
+        rank[*id as usize] = u32::try_from(position).unwrap_or(u32::MAX);
+    }
+    raw.into_iter().map(|id| rank[id as usize]).collect()
+}
+
+/// Orders like `(rank, name)`, comparing an inline prefix of the name first so that sorting
+/// rarely follows a pointer (names are unique within a type, so ties on the prefix are rare).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SortKey<'a> {
+    rank: u32,
+    prefix: u128,
+    name: &'a str,
+}
+
+impl<'a> SortKey<'a> {
+    fn new(rank: u32, name: &'a str) -> Self {
+        let mut bytes = [0u8; 16];
+        let n = name.len().min(16);
+        bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+        SortKey {
+            rank,
+            prefix: u128::from_be_bytes(bytes),
+            name,
+        }
+    }
+}
+
+impl Ord for SortKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Kubernetes names hold no NUL byte, so the zero-padded prefix orders like the name.
+        (self.rank, self.prefix)
+            .cmp(&(other.rank, other.prefix))
+            .then_with(|| self.name.cmp(other.name))
+    }
+}
+
+impl PartialOrd for SortKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// The graph of same-position edges; edges between positions are checked, not added.
-fn build_graph(
-    planned: &[&Object],
+fn build_graph<'a>(
+    planned: &[&'a Object],
     positions: &[Position],
+    notes: &[Annotations<'a>],
 ) -> Result<DiGraph<(), EdgeReason, u32>, Error> {
-    let index = Index::new(planned);
+    let index = Index::new(planned)?;
     let mut graph = DiGraph::with_capacity(planned.len(), planned.len());
     for _ in planned {
         graph.add_node(());
     }
+    let mut edges = Vec::new();
     for (me, object) in planned.iter().enumerate() {
-        for (before, reason) in index.edges_into(me, object)? {
+        index.edges_into(me, object, notes[me], &mut edges)?;
+        for &(before, reason) in &edges {
             let (from, to) = (positions[before], positions[me]);
             if from > to {
                 return Err(Error::WaveConflict {
@@ -121,15 +185,20 @@ fn build_graph(
     Ok(graph)
 }
 
-/// One cycle of the graph, chosen deterministically: the shortest through the smallest
-/// object (by reference) of the first strongly connected component that has a cycle.
+/// One cycle of the graph, chosen whatever the input order: the shortest through the
+/// smallest object (by reference) that lies on a cycle.
 fn find_cycle(graph: &DiGraph<(), EdgeReason, u32>, planned: &[&Object]) -> Vec<ObjectRef> {
     let reference = |n: NodeIndex| planned[n.index()].reference().clone();
+    let by_ref = |a: &NodeIndex, b: &NodeIndex| {
+        planned[a.index()]
+            .reference()
+            .cmp(planned[b.index()].reference())
+    };
     let cyclic = tarjan_scc(graph)
         .into_iter()
         .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
-        .filter_map(|scc| scc.iter().copied().min().map(|start| (start, scc)))
-        .min_by_key(|(start, _)| *start);
+        .filter_map(|scc| scc.iter().copied().min_by(by_ref).map(|start| (start, scc)))
+        .min_by(|a, b| by_ref(&a.0, &b.0));
     let Some((start, scc)) = cyclic else {
         return Vec::new();
     };
@@ -144,7 +213,7 @@ fn find_cycle(graph: &DiGraph<(), EdgeReason, u32>, planned: &[&Object]) -> Vec<
             .neighbors_directed(node, Direction::Outgoing)
             .filter(|n| scc.contains(n))
             .collect();
-        next.sort_unstable();
+        next.sort_unstable_by(by_ref);
         for n in next {
             if n == start {
                 let mut path = vec![node];

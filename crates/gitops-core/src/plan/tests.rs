@@ -34,6 +34,28 @@ fn object(kind: &str, name: &str, namespace: &str, annotations: Value) -> Object
 }
 
 #[test]
+fn stage_order_is_reference_order_even_for_long_names() {
+    let names = [
+        "a-very-long-common-prefix-b",
+        "a-very-long-common-prefix-a",
+        "a-very-long-common-prefix",
+        "a",
+        "b",
+        "a-very-long-common-prefix-aa",
+    ];
+    let mut objects: Vec<Object> = names
+        .iter()
+        .map(|n| object("ConfigMap", n, "x", json!({})))
+        .collect();
+    objects.push(object("ConfigMap", "z", "a", json!({})));
+    objects.push(object("Secret", "a", "x", json!({})));
+    let plan = plan(&objects, &Options::default()).unwrap();
+    let mut expected: Vec<ObjectRef> = objects.iter().map(|o| o.reference().clone()).collect();
+    expected.sort();
+    assert_eq!(plan.references(), vec![expected]);
+}
+
+#[test]
 fn empty_set_has_no_stages() {
     let plan = plan(&[], &Options::default()).unwrap();
     assert!(plan.is_empty());
@@ -568,6 +590,10 @@ proptest! {
                             prop_assert!(stage_of[x.reference()] < stage_of[y.reference()]);
                         }
                     }
+                }
+                // Stages list their objects in reference order.
+                for stage in plan.stages() {
+                    prop_assert!(stage.objects.windows(2).all(|w| w[0].reference() < w[1].reference()));
                 }
                 // Deterministic, whatever the input order.
                 let mut reversed = objects.clone();

@@ -1,0 +1,196 @@
+//! Safe reading of an artifact's files: nothing outside the root, no huge files.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::RenderError;
+
+/// Options shared by the renderers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RenderOptions {
+    /// The largest file a render reads, in bytes (default 64 MiB).
+    pub max_file_size: u64,
+    /// How files are named in errors: joined to this path instead of the artifact's root
+    /// (the CLI passes the directory the user typed).
+    pub display_root: Option<PathBuf>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            max_file_size: 64 * 1024 * 1024,
+            display_root: None,
+        }
+    }
+}
+
+impl RenderOptions {
+    /// Sets [`RenderOptions::display_root`].
+    #[must_use]
+    pub fn display_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.display_root = Some(root.into());
+        self
+    }
+
+    /// Sets [`RenderOptions::max_file_size`].
+    #[must_use]
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.max_file_size = bytes;
+        self
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
+    move |source| RenderError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A root that reads are confined to.
+pub(crate) struct Root {
+    /// The root as given.
+    dir: PathBuf,
+    /// The root with every symlink resolved.
+    canonical: PathBuf,
+    display: Option<PathBuf>,
+    max_file_size: u64,
+}
+
+impl Root {
+    pub(crate) fn new(dir: &Path, options: &RenderOptions) -> Result<Self, RenderError> {
+        let canonical = fs::canonicalize(dir).map_err(io(dir))?;
+        if !canonical.is_dir() {
+            return Err(RenderError::NotADirectory {
+                path: options
+                    .display_root
+                    .clone()
+                    .unwrap_or_else(|| dir.to_path_buf()),
+            });
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            canonical,
+            display: options.display_root.clone(),
+            max_file_size: options.max_file_size,
+        })
+    }
+
+    /// A path relative to the root, checked to stay inside it lexically.
+    pub(crate) fn relative(&self, path: &Path) -> Result<PathBuf, RenderError> {
+        let mut out = PathBuf::new();
+        for component in path.components() {
+            match component {
+                Component::Normal(part) => out.push(part),
+                Component::CurDir => {}
+                Component::ParentDir if out.pop() => {}
+                _ => {
+                    return Err(RenderError::PathEscape {
+                        path: path.to_path_buf(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// How to name a path (relative to the root) for people.
+    pub(crate) fn display(&self, rel: &Path) -> PathBuf {
+        let shown = match &self.display {
+            Some(display) => display.join(rel),
+            None => rel.to_path_buf(),
+        };
+        if shown.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            shown
+        }
+    }
+
+    /// Resolves symlinks of `rel` and checks that the result stays inside the root.
+    fn confine(&self, rel: &Path) -> Result<PathBuf, RenderError> {
+        let full = self.dir.join(rel);
+        let target = fs::canonicalize(&full).map_err(io(&self.display(rel)))?;
+        if target.starts_with(&self.canonical) {
+            Ok(target)
+        } else {
+            Err(RenderError::SymlinkEscape {
+                link: self.display(rel),
+                target,
+            })
+        }
+    }
+
+    /// Every file under `rel` (a directory), recursively, in a deterministic order, skipping
+    /// hidden entries. Symlinks are followed only when they stay inside the root.
+    pub(crate) fn walk(&self, rel: &Path) -> Result<Vec<PathBuf>, RenderError> {
+        if !self.confine(rel)?.is_dir() {
+            return Err(RenderError::NotADirectory {
+                path: self.display(rel),
+            });
+        }
+        let mut files = Vec::new();
+        self.walk_into(rel, &mut HashSet::new(), &mut files)?;
+        Ok(files)
+    }
+
+    /// Walks one directory; `seen` holds every directory walked so far (resolved), so a
+    /// directory reached twice through links is walked once and link loops end.
+    fn walk_into(
+        &self,
+        rel: &Path,
+        seen: &mut HashSet<PathBuf>,
+        files: &mut Vec<PathBuf>,
+    ) -> Result<(), RenderError> {
+        if !seen.insert(self.confine(rel)?) {
+            return Ok(());
+        }
+        let dir = self.dir.join(rel);
+        let shown = self.display(rel);
+        let mut entries = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(io(&shown))? {
+            let entry = entry.map_err(io(&shown))?;
+            entries.push(entry.file_name());
+        }
+        entries.sort();
+        for name in entries {
+            if name.as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            let child = rel.join(&name);
+            let meta =
+                fs::symlink_metadata(self.dir.join(&child)).map_err(io(&self.display(&child)))?;
+            let is_dir = if meta.file_type().is_symlink() {
+                self.confine(&child)?.is_dir()
+            } else {
+                meta.is_dir()
+            };
+            if is_dir {
+                self.walk_into(&child, seen, files)?;
+            } else {
+                files.push(child);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a file (relative to the root) as UTF-8 text, within the size limit.
+    pub(crate) fn read(&self, rel: &Path) -> Result<String, RenderError> {
+        let path = self.confine(rel)?;
+        let shown = self.display(rel);
+        let size = fs::metadata(&path).map_err(io(&shown))?.len();
+        if size > self.max_file_size {
+            return Err(RenderError::FileTooLarge {
+                path: shown,
+                size,
+                limit: self.max_file_size,
+            });
+        }
+        let bytes = fs::read(&path).map_err(io(&shown))?;
+        String::from_utf8(bytes).map_err(|_| RenderError::NotUtf8 { path: shown })
+    }
+}

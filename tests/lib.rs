@@ -1,1 +1,0 @@
-//! End-to-end tests of gitops-rs, one file per user story under `tests/e2e_*.rs`.
