@@ -1,0 +1,3 @@
+//! Benchmarks of the simulated API server (filled in below).
+
+fn main() {}
