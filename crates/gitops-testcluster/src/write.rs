@@ -85,8 +85,19 @@ pub fn namespaces_key() -> ResourceKey {
     }
 }
 
-fn has_generation(def: &ResourceDef, v: &Value) -> bool {
-    def.custom || v.get("spec").is_some() || def.kind == "Namespace"
+/// Kinds whose `metadata.generation` the API server maintains.
+fn has_generation(def: &ResourceDef, _v: &Value) -> bool {
+    def.custom
+        || matches!(
+            def.group.as_str(),
+            "apps"
+                | "batch"
+                | "networking.k8s.io"
+                | "policy"
+                | "autoscaling"
+                | "apiextensions.k8s.io"
+                | "admissionregistration.k8s.io"
+        )
 }
 
 /// Everything but metadata and status: a change here bumps `metadata.generation`.

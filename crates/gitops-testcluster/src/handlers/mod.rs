@@ -171,6 +171,9 @@ impl Ctx {
 
     /// The JSON body.
     pub fn json_body(&self) -> Result<Value, ApiError> {
+        if self.content_type.contains("protobuf") || self.content_type.contains("cbor") {
+            return Err(ApiError::unsupported_media(&self.content_type));
+        }
         serde_json::from_slice(&self.body)
             .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
     }
