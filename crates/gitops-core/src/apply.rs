@@ -82,7 +82,9 @@ impl ObjectResult {
 pub struct ApplyOptions {
     /// The server-side apply field manager (default `gitops`).
     pub field_manager: String,
-    /// Take ownership of fields another manager owns instead of failing with a conflict.
+    /// Take ownership of fields another manager owns instead of failing with a conflict
+    /// (default: true, as Flux does: Git is the source of truth, and healing drift means
+    /// taking back the fields someone changed by hand).
     pub force: bool,
     /// Ask the server what would happen without storing anything.
     pub dry_run: bool,
@@ -92,7 +94,7 @@ impl Default for ApplyOptions {
     fn default() -> Self {
         Self {
             field_manager: consts::FIELD_MANAGER.to_owned(),
-            force: false,
+            force: true,
             dry_run: false,
         }
     }

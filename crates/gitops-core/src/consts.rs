@@ -40,3 +40,27 @@ pub const REPLACE: &str = "gitops.rs/replace";
 
 /// The default field manager of server-side apply.
 pub const FIELD_MANAGER: &str = "gitops";
+
+/// On an inventory parent: the source revision the last successful sync applied.
+pub const REVISION: &str = "gitops.rs/revision";
+
+/// On an inventory parent: `"true"` while continuous syncing is paused (e.g. after a rollback).
+pub const SUSPENDED: &str = "gitops.rs/suspended";
+
+/// On an inventory parent: the hash of a held prune plan that a person approved.
+pub const APPROVE_PRUNE: &str = "gitops.rs/approve-prune";
+
+/// KEP-3659 ApplySet label on the parent: the set's id.
+pub const APPLYSET_ID: &str = "applyset.kubernetes.io/id";
+
+/// KEP-3659 ApplySet label on every member: the id of the set it belongs to.
+pub const APPLYSET_PART_OF: &str = "applyset.kubernetes.io/part-of";
+
+/// KEP-3659 ApplySet annotation on the parent: the tool that manages the set.
+pub const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
+
+/// KEP-3659 ApplySet annotation on the parent: the members' kinds, `Kind.group` comma-separated.
+pub const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
+
+/// KEP-3659 ApplySet annotation on the parent: namespaces of members other than the parent's.
+pub const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";

@@ -54,14 +54,19 @@
 //! ```
 
 pub mod apply;
+pub mod cluster;
 pub mod consts;
 pub mod diff;
+pub mod health;
+pub mod inventory;
 pub mod kinds;
 pub mod manifest;
 mod object;
 pub mod plan;
+pub mod prune;
 pub mod render;
 pub mod source;
+pub mod sync;
 pub mod yaml;
 
 pub use apply::{Action, Applier, ObjectResult};

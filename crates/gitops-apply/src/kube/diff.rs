@@ -1,0 +1,252 @@
+//! Diff: desired objects against the cluster, one labelled LIST per kind.
+//!
+//! An object is unchanged when its live state holds every desired field and our field manager
+//! owns no field the desired object dropped; otherwise a server-side dry-run apply tells exactly
+//! what the server would store (defaults, other managers' fields), and the change is the
+//! difference between that and the live object. Secret values never reach a [`FieldChange`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gitops_core::consts;
+use gitops_core::diff::{
+    Change, ChangeSet, ChangeSetEntry, FieldChange, apply_ignores, field_changes, is_subset,
+    normalize, redact_secrets,
+};
+use gitops_core::inventory::Inventory;
+use gitops_core::{Object, ObjectRef};
+use kube::api::{Patch, PatchParams};
+use serde_json::Value;
+
+use super::live::{LiveMap, get_one, list_kind};
+use super::managed::owned_fields_declared;
+use super::scope::defined_kinds;
+use super::{KubeCluster, Resolved};
+use crate::error::Error;
+use crate::retry::retry;
+
+/// The kinds to list: those of the desired objects (by version) and of the stale members.
+async fn resolve_kinds(
+    cluster: &KubeCluster,
+    desired: &[Object],
+    stale: &[&ObjectRef],
+) -> Result<BTreeMap<(String, String), Option<Resolved>>, Error> {
+    let defined = defined_kinds(desired);
+    let mut kinds: BTreeMap<(String, String), Option<Resolved>> = BTreeMap::new();
+    for object in desired {
+        let key = (object.group().to_owned(), object.kind().to_owned());
+        if kinds.contains_key(&key) {
+            continue;
+        }
+        let resolved = cluster
+            .resolver
+            .resolve(object.api_version(), object.kind())
+            .await?;
+        if resolved.is_none() && !defined.contains_key(&key) {
+            return Err(Error::UnknownKind {
+                object: object.reference().clone(),
+                api_version: object.api_version().to_owned(),
+                kind: object.kind().to_owned(),
+            });
+        }
+        // `None`: its CRD is in the set but not applied yet, so no object of it exists.
+        kinds.insert(key, resolved);
+    }
+    for member in stale {
+        let key = (member.group.clone(), member.kind.clone());
+        if let std::collections::btree_map::Entry::Vacant(slot) = kinds.entry(key) {
+            slot.insert(
+                cluster
+                    .resolver
+                    .resolve_group_kind(&member.group, &member.kind)
+                    .await?,
+            );
+        }
+    }
+    Ok(kinds)
+}
+
+pub(super) async fn diff(
+    cluster: &KubeCluster,
+    desired: &[Object],
+    inventory: &Inventory,
+) -> Result<ChangeSet, Error> {
+    let wanted: BTreeSet<&ObjectRef> = desired.iter().map(Object::reference).collect();
+    let stale: Vec<&ObjectRef> = inventory.stale(&wanted);
+    let kinds = resolve_kinds(cluster, desired, &stale).await?;
+    let namespaces: BTreeSet<String> = desired
+        .iter()
+        .filter_map(|o| o.namespace())
+        .chain(stale.iter().filter_map(|r| r.namespace()))
+        .map(str::to_owned)
+        .collect();
+    let selector = format!("{}={}", consts::APPLYSET_PART_OF, inventory.id);
+
+    let work = kinds
+        .values()
+        .flatten()
+        .map(|resolved| list_kind(cluster, resolved, &selector, &namespaces))
+        .collect();
+    let listed: Vec<Vec<Object>> = super::bounded(work, cluster.options.concurrency).await?;
+    let live: LiveMap = listed
+        .into_iter()
+        .flatten()
+        .map(|o| (o.reference().clone(), o))
+        .collect();
+
+    let key = |r: &ObjectRef| (r.group.clone(), r.kind.clone());
+    let work = desired
+        .iter()
+        .map(|object| {
+            let resolved = kinds.get(&key(object.reference())).cloned().flatten();
+            compare_one(cluster, object, resolved, &live)
+        })
+        .collect();
+    let mut entries: Vec<ChangeSetEntry> =
+        super::bounded(work, cluster.options.concurrency).await?;
+    for member in stale {
+        let resolved = kinds.get(&key(member)).cloned().flatten();
+        let found = match (live.get(member), &resolved) {
+            (Some(object), _) => Some(object.clone()),
+            // Not labelled (any more): read it, so that prune sees whose it is.
+            (None, Some(resolved)) => get_one(cluster, resolved, member).await?,
+            (None, None) => None,
+        };
+        cluster.remember(member.clone(), found.as_ref().and_then(resource_version));
+        entries.push(ChangeSetEntry {
+            object: member.clone(),
+            change: Change::Delete,
+            live: found,
+            desired: None,
+        });
+    }
+    Ok(ChangeSet { entries })
+}
+
+fn resource_version(object: &Object) -> Option<String> {
+    object.manifest()["metadata"]["resourceVersion"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+async fn compare_one(
+    cluster: &KubeCluster,
+    object: &Object,
+    resolved: Option<Resolved>,
+    live: &LiveMap,
+) -> Result<ChangeSetEntry, Error> {
+    let reference = object.reference().clone();
+    let found = match (live.get(&reference), &resolved) {
+        (Some(found), _) => Some(found.clone()),
+        // Not carrying our label: absent, or someone else's object we are about to adopt.
+        (None, Some(resolved)) => get_one(cluster, resolved, &reference).await?,
+        (None, None) => None,
+    };
+    cluster.remember(reference.clone(), found.as_ref().and_then(resource_version));
+    let change = match (&found, &resolved) {
+        (None, _) | (_, None) => Change::Create,
+        (Some(current), Some(resolved)) => change_of(cluster, object, current, resolved).await?,
+    };
+    Ok(ChangeSetEntry {
+        object: reference,
+        change,
+        live: found,
+        desired: Some(object.clone()),
+    })
+}
+
+fn comparable(value: &Value, object: &ObjectRef, cluster: &KubeCluster) -> Value {
+    let mut value = normalize(value);
+    apply_ignores(&mut value, object, &cluster.options.ignore);
+    value
+}
+
+/// Field changes, with Secret values masked on both sides.
+fn changes(live: &Value, after: &Value) -> Vec<FieldChange> {
+    let (l, a) = redact_secrets(Some(live), Some(after));
+    match (l, a) {
+        (Some(l), Some(a)) => {
+            let masked = field_changes(&l, &a);
+            if masked.is_empty() && live != after {
+                // Only secret values changed: name the fields, never the values.
+                field_changes(live, after)
+                    .into_iter()
+                    .map(|c| FieldChange {
+                        path: c.path,
+                        before: c.before.map(|_| Value::String("(redacted)".to_owned())),
+                        after: c
+                            .after
+                            .map(|_| Value::String("(redacted, changed)".to_owned())),
+                    })
+                    .collect()
+            } else {
+                masked
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+async fn change_of(
+    cluster: &KubeCluster,
+    object: &Object,
+    live: &Object,
+    resolved: &Resolved,
+) -> Result<Change, Error> {
+    let reference = object.reference();
+    let desired_n = comparable(object.manifest(), reference, cluster);
+    let live_n = comparable(live.manifest(), reference, cluster);
+    let manager = &cluster.options.field_manager;
+    if !cluster.options.always_dry_run
+        && is_subset(&desired_n, &live_n)
+        && owned_fields_declared(live.manifest(), manager, object.manifest())
+    {
+        return Ok(Change::Unchanged);
+    }
+    let api = cluster.api(resolved, reference.namespace());
+    let params = PatchParams::apply(manager).force().dry_run();
+    let patch = Patch::Apply(object.manifest());
+    let dry = retry(&cluster.options.retry, || {
+        api.patch(&reference.name, &params, &patch)
+    })
+    .await;
+    let after = match dry {
+        Ok(result) => serde_json::to_value(result)
+            .map(|v| comparable(&v, reference, cluster))
+            .ok(),
+        Err(e) if crate::retry::is_transient(&e) => {
+            return Err(Error::kube(format!("dry-run apply {reference}"), &e));
+        }
+        // The server refuses the object (invalid, immutable field): the apply will say so.
+        Err(_) => None,
+    };
+    let after = match after {
+        Some(mut after) => {
+            // The dry-run echoes no apiVersion/kind differences; compare what the server keeps.
+            after["apiVersion"] = live_n["apiVersion"].clone();
+            after["kind"] = live_n["kind"].clone();
+            after
+        }
+        None => merged(&live_n, &desired_n),
+    };
+    let fields = changes(&live_n, &after);
+    Ok(if fields.is_empty() {
+        Change::Unchanged
+    } else {
+        Change::Update { fields }
+    })
+}
+
+/// Desired fields laid over live ones, for a change the server would not dry-run.
+fn merged(live: &Value, desired: &Value) -> Value {
+    match (live, desired) {
+        (Value::Object(l), Value::Object(d)) => {
+            let mut out = l.clone();
+            for (k, v) in d {
+                let next = l.get(k).map_or_else(|| v.clone(), |lv| merged(lv, v));
+                out.insert(k.clone(), next);
+            }
+            Value::Object(out)
+        }
+        _ => desired.clone(),
+    }
+}
