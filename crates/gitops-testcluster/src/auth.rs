@@ -68,6 +68,9 @@ pub struct AuthConfig {
     pub policies: BTreeMap<String, Policy>,
     /// The token written into the kubeconfig (must be in `tokens`).
     pub admin_token: String,
+    /// Who a request without an `Authorization` header is (None: such requests get 401).
+    /// kubectl does not send tokens over plain HTTP; set this (or use TLS) for kubectl.
+    pub anonymous: Option<User>,
 }
 
 impl Default for AuthConfig {
@@ -87,6 +90,7 @@ impl Default for AuthConfig {
             tokens,
             policies,
             admin_token: token,
+            anonymous: None,
         }
     }
 }
@@ -123,6 +127,11 @@ impl AuthConfig {
 
     /// Identifies the caller from an `Authorization` header.
     pub fn authenticate(&self, header: Option<&str>) -> Result<User, ApiError> {
+        if header.is_none()
+            && let Some(a) = &self.anonymous
+        {
+            return Ok(a.clone());
+        }
         let token = header
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
@@ -222,6 +231,18 @@ mod tests {
         };
         let a = AuthConfig::default().with_user("t1", "alice", &[], policy);
         assert_eq!(a.authenticate(None).unwrap_err().code, 401);
+        let open = AuthConfig {
+            anonymous: Some(User {
+                name: "system:anonymous".into(),
+                groups: vec![],
+            }),
+            ..a.clone()
+        };
+        assert_eq!(open.authenticate(None).unwrap().name, "system:anonymous");
+        assert_eq!(
+            open.authenticate(Some("Bearer nope")).unwrap_err().code,
+            401
+        );
         assert_eq!(a.authenticate(Some("Bearer nope")).unwrap_err().code, 401);
         let alice = a.authenticate(Some("Bearer t1")).unwrap();
         assert!(a.authorize(&alice, &attrs("get", Some("team-a"))).is_ok());

@@ -29,6 +29,8 @@
 //!     kubeconfig_out: Some("kubeconfig".into()),
 //!     state_file: Some("cluster.json".into()),
 //!     simulate_delay: std::time::Duration::from_secs(2),
+//!     // kubectl sends bearer tokens only over TLS.
+//!     tls: true,
 //!     ..Options::default()
 //! };
 //! let cluster = TestCluster::start(options).await?;

@@ -112,7 +112,7 @@ fn spec_part(v: &Value) -> Value {
     s
 }
 
-fn check_namespace(st: &State, def: &ResourceDef, ns: &str) -> Result<(), ApiError> {
+fn check_namespace(st: &State, def: &ResourceDef, ns: &str, name: &str) -> Result<(), ApiError> {
     if !def.namespaced {
         return Ok(());
     }
@@ -125,8 +125,8 @@ fn check_namespace(st: &State, def: &ResourceDef, ns: &str) -> Result<(), ApiErr
     };
     if get_path(&n.value, &["metadata", "deletionTimestamp"]).is_some() {
         return Err(ApiError::forbidden(format!(
-            "{} \"{}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
-            def.plural, "",
+            "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+            def.plural,
         )));
     }
     Ok(())
@@ -206,8 +206,8 @@ pub fn create(
     mut obj: Value,
     o: &WriteOpts<'_>,
 ) -> Result<Obj, ApiError> {
-    check_namespace(st, def, ns)?;
     let name = prepare_new(st, def, ns, &mut obj)?;
+    check_namespace(st, def, ns, &name)?;
     if st
         .get(&def.key(), if def.namespaced { ns } else { "" }, &name)
         .is_some()
@@ -502,7 +502,7 @@ fn apply(
             if o.scope == Scope::Status {
                 return Err(ApiError::not_found(target(def, name)));
             }
-            check_namespace(st, def, ns)?;
+            check_namespace(st, def, ns, name)?;
             let mut obj = merged;
             set_path(&mut obj, &["metadata", "name"], json!(name));
             let managed = get_path(&obj, &["metadata", "managedFields"]).cloned();

@@ -327,6 +327,41 @@ async fn scale_wait_and_delete() {
 }
 
 #[tokio::test]
+async fn plain_http_with_anonymous_access() {
+    let Some(bin) = kubectl() else {
+        eprintln!("skipping: kubectl is not on PATH");
+        return;
+    };
+    let auth = gitops_testcluster::AuthConfig {
+        anonymous: Some(gitops_testcluster::User {
+            name: "system:anonymous".into(),
+            groups: vec!["system:masters".into()],
+        }),
+        ..Default::default()
+    };
+    let c = TestCluster::start(Options {
+        auth,
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let k = Kubectl {
+        bin,
+        kubeconfig: c.kubeconfig_path().to_path_buf(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let out = k.ok(&["get", "namespaces", "-o", "name"]).await;
+    assert!(out.contains("namespace/default"), "{out}");
+    assert!(
+        c.requests()
+            .records()
+            .iter()
+            .any(|r| r.user == "system:anonymous")
+    );
+    c.shutdown().await;
+}
+
+#[tokio::test]
 async fn get_watch_streams_new_objects() {
     let Some((c, k)) = setup().await else { return };
     let mut child = Command::new(&k.bin)
