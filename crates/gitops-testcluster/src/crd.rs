@@ -105,10 +105,91 @@ pub fn unregister(st: &mut State, crd: &Value) {
     }
 }
 
+/// Removes fields a structural schema does not declare; returns their paths
+/// (`spec.bogus`). `apiVersion`, `kind` and `metadata` at the root are kept.
+pub fn prune(obj: &mut Value, schema: &Value) -> Vec<String> {
+    let mut out = vec![];
+    prune_at(obj, schema, "", true, &mut out);
+    out
+}
+
+fn prune_at(v: &mut Value, s: &Value, path: &str, root: bool, out: &mut Vec<String>) {
+    if s.get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        return;
+    }
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            let props = s.get("properties").and_then(Value::as_object);
+            let additional = s.get("additionalProperties");
+            if props.is_none() && additional.is_none() {
+                return;
+            }
+            let keys: Vec<String> = m.keys().cloned().collect();
+            for k in keys {
+                if root && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
+                    continue;
+                }
+                let child = props
+                    .and_then(|p| p.get(&k))
+                    .or(additional.filter(|a| a.is_object()));
+                match child {
+                    Some(cs) => {
+                        if let Some(cv) = m.get_mut(&k) {
+                            prune_at(cv, cs, &join(&k), false, out);
+                        }
+                    }
+                    None if additional.and_then(Value::as_bool) == Some(true) => {}
+                    None => {
+                        m.remove(&k);
+                        out.push(join(&k));
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(is) = s.get("items") {
+                for (i, it) in items.iter_mut().enumerate() {
+                    prune_at(it, is, &format!("{path}[{i}]"), false, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn prunes_undeclared_fields() {
+        let schema = json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+            "size": {"type": "integer"},
+            "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+            "items": {"type": "array", "items": {"type": "object", "properties": {"a": {"type": "string"}}}},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}}}}}});
+        let mut obj = json!({"apiVersion": "x/v1", "kind": "K", "metadata": {"name": "n", "whatever": 1},
+            "spec": {"size": 1, "bogus": 2, "free": {"any": 1}, "items": [{"a": "x", "b": "y"}], "labels": {"k": "v"}},
+            "status": {"x": 1}});
+        let gone = prune(&mut obj, &schema);
+        assert_eq!(gone, ["spec.bogus", "spec.items[0].b", "status"]);
+        assert_eq!(
+            obj["spec"],
+            json!({"size": 1, "free": {"any": 1}, "items": [{"a": "x"}], "labels": {"k": "v"}})
+        );
+        assert_eq!(obj["metadata"]["whatever"], 1);
+    }
 
     #[test]
     fn versions_become_defs() {

@@ -542,6 +542,7 @@ fn insert_one(st: &mut store::State, obj: Value) -> Result<(), Error> {
         manager: "testcluster-seed",
         dry_run: false,
         scope: ssa::fieldpath::Scope::Main,
+        strict: false,
     };
     let object = describe();
     write::create(st, &def, &ns, obj, &o).map_err(|e| Error::Insert {

@@ -426,6 +426,7 @@ fn write_status(st: &mut State, r: &ObjRef, v: &Value, status: Value) {
         } else {
             Scope::Main
         },
+        strict: false,
     };
     if let Err(e) = write::update(st, &def, &r.namespace, &r.name, new, &o) {
         tracing::debug!(object = %r.name, error = %e.message, "simulated status write failed");

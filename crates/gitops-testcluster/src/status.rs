@@ -70,6 +70,14 @@ impl ApiError {
         }
     }
 
+    /// Adds `details.name`.
+    #[must_use]
+    pub fn with_name(mut self, name: &str) -> Self {
+        let d = self.details.get_or_insert_with(|| json!({}));
+        d["name"] = json!(name);
+        self
+    }
+
     /// 404 for an unknown path or resource type.
     pub fn not_found_path() -> Self {
         Self::new(

@@ -21,6 +21,9 @@ pub struct WriteOpts<'a> {
     pub dry_run: bool,
     /// Main resource or status subresource.
     pub scope: Scope,
+    /// `fieldValidation=Strict`: unknown fields of custom resources are an error
+    /// (otherwise they are pruned).
+    pub strict: bool,
 }
 
 /// Kinds of patch.
@@ -312,6 +315,7 @@ fn finish_update(
             }
         }
     }
+    prune_custom(def, &mut new, o.strict && !applied)?;
     apply_defaults(&def.group, &def.kind, &mut new, st.seq);
     let bad = immutable_violations(&def.group, &def.kind, oldv, &new);
     if !bad.is_empty() {
@@ -359,6 +363,32 @@ fn finish_update(
         }
     }
     Ok(stored)
+}
+
+/// Prunes fields a CRD schema does not declare; with `strict`, reports them instead.
+fn prune_custom(def: &ResourceDef, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
+    let Some(schema) = def.schema.as_deref() else {
+        return Ok(());
+    };
+    let unknown = crate::crd::prune(obj, schema);
+    if strict && !unknown.is_empty() {
+        let name = get_str(obj, &["metadata", "name"])
+            .unwrap_or_default()
+            .to_string();
+        let fields: Vec<String> = unknown
+            .iter()
+            .map(|f| format!("unknown field \"{f}\""))
+            .collect();
+        return Err(ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
+            def.kind,
+            def.version,
+            def.kind,
+            fields.join(", ")
+        ))
+        .with_name(&name));
+    }
+    Ok(())
 }
 
 fn lookup(st: &State, def: &ResourceDef, ns: &str, name: &str) -> Result<Obj, ApiError> {
@@ -464,6 +494,9 @@ fn apply(
             "the API version in the data ({av}) does not match the expected API version ({api_version})"
         )));
     }
+    let mut body = body.clone();
+    prune_custom(def, &mut body, o.strict)?;
+    let body = &body;
     let now = now_rfc3339();
     let req = ApplyRequest {
         live: old.as_ref().map(|o| &o.value),

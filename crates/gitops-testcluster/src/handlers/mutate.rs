@@ -27,6 +27,7 @@ pub fn create(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
         manager: &manager,
         dry_run: ctx.query.dry_run(),
         scope: Scope::Main,
+        strict: ctx.query.get("fieldValidation") == Some("Strict"),
     };
     let mut st = ctx.shared.store.lock();
     let obj = write::create(&mut st, &rr.def, &rr.namespace, body, &o)?;
@@ -43,6 +44,7 @@ pub fn update(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
         manager: &manager,
         dry_run: ctx.query.dry_run(),
         scope: scope(ctx),
+        strict: ctx.query.get("fieldValidation") == Some("Strict"),
     };
     let name = rr.name.as_deref().unwrap_or_default();
     let mut st = ctx.shared.store.lock();
@@ -85,6 +87,7 @@ pub fn patch(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
         manager: &manager,
         dry_run: ctx.query.dry_run(),
         scope: scope(ctx),
+        strict: ctx.query.get("fieldValidation") == Some("Strict"),
     };
     if rr.def.namespaced && !rr.has_namespace {
         return Err(ApiError::method_not_allowed());

@@ -93,6 +93,7 @@ fn set_replicas(ctx: &Ctx, scale: &Value) -> Result<Response<Body>, ApiError> {
         manager: &manager,
         dry_run: ctx.query.dry_run(),
         scope: Scope::Main,
+        strict: ctx.query.get("fieldValidation") == Some("Strict"),
     };
     let mut st = ctx.shared.store.lock();
     let old = st

@@ -395,6 +395,35 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Applying any configuration twice changes nothing the second time, and the
+        /// applier owns exactly the fields it applied.
+        #[test]
+        fn reapply_is_a_no_op(data in proptest::collection::btree_map("[a-z]{1,8}", "[a-z0-9]{0,8}", 0..8),
+                              labels in proptest::collection::btree_map("[a-z]{1,8}", "[a-z]{1,8}", 0..4)) {
+            let t = TypeInfo::default();
+            let mut a = cm(json!(data));
+            a["metadata"]["labels"] = json!(labels);
+            let live = apply(&req(None, &a, "m", false), &t).unwrap();
+            let again = apply(&req(Some(&live), &a, "m", false), &t).unwrap();
+            proptest::prop_assert_eq!(&again, &live);
+            let owned = read_managed(&live).into_iter().map(|e| e.fields.paths().len()).sum::<usize>();
+            // An empty map is itself a leaf field.
+            proptest::prop_assert_eq!(owned, data.len().max(1) + labels.len().max(1));
+        }
+
+        /// A second manager applying disjoint keys never conflicts, and both sets survive.
+        #[test]
+        fn disjoint_managers_coexist(a in proptest::collection::btree_map("a[a-z]{1,6}", "[a-z]{1,4}", 1..6),
+                                     b in proptest::collection::btree_map("b[a-z]{1,6}", "[a-z]{1,4}", 1..6)) {
+            let t = TypeInfo::default();
+            let live = apply(&req(None, &cm(json!(a)), "one", false), &t).unwrap();
+            let live = apply(&req(Some(&live), &cm(json!(b)), "two", false), &t).unwrap();
+            let keys = live["data"].as_object().unwrap().len();
+            proptest::prop_assert_eq!(keys, a.len() + b.len());
+        }
+    }
+
     #[test]
     fn create_then_reapply_is_identical() {
         let t = TypeInfo::default();
