@@ -53,6 +53,7 @@ pub(crate) fn run(job: &Job<'_>) -> Result<Fetched, Error> {
         &repo,
         resolved.commit,
         &artifacts,
+        inner.options.keep_artifacts,
         &checkout::Context {
             revision: &revision,
             interrupt: job.interrupt,

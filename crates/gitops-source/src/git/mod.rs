@@ -239,8 +239,10 @@ pub struct GitSourceOptions {
     /// How many commits of history to fetch (1 by default); 0 fetches all history.
     #[serde(default = "default_depth")]
     pub depth: u32,
-    /// How many materialised revisions to keep per repository (5 by default; 0 keeps all). The
-    /// one just fetched is always kept.
+    /// How many materialised revisions to keep per repository (3 by default; 0 keeps all). The
+    /// least recently used one beyond this is recycled: renamed and updated into the next
+    /// revision, which costs only the files that changed. Unchanged files of a new revision are
+    /// hard links to the previous one's; artifacts must be treated as read-only.
     #[serde(default = "default_keep")]
     pub keep_artifacts: usize,
     /// Allows sending credentials over plain `http://` (off by default: they would travel in
@@ -256,7 +258,7 @@ fn default_depth() -> u32 {
     1
 }
 fn default_keep() -> usize {
-    5
+    3
 }
 
 impl GitSourceOptions {

@@ -210,3 +210,92 @@ async fn works_through_the_source_trait() {
     let artifact = src.fetch().await.unwrap();
     assert_eq!(artifact.revision, format!("main@sha1:{id}"));
 }
+
+/// Everything under `dir` (but `.git`): relative path → (kind, content or link target, mode).
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, (char, String, u32)> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut std::collections::BTreeMap<String, (char, String, u32)>,
+    ) {
+        use std::os::unix::fs::PermissionsExt;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            if rel == ".git" {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).unwrap().display().to_string();
+                out.insert(rel, ('l', target, 0));
+            } else if meta.is_dir() {
+                out.insert(rel, ('d', String::new(), 0));
+                walk(root, &path, out);
+            } else {
+                let exec = meta.permissions().mode() & 0o111;
+                out.insert(rel, ('f', std::fs::read_to_string(&path).unwrap(), exec));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn successive_revisions_are_exact_whether_recycled_or_hard_linked() {
+    for keep in [1, 3, 0] {
+        let repo = GitRepoFixture::new();
+        let cache = tempfile::tempdir().unwrap();
+        let src = gitops_source::git::GitSource::new(
+            gitops_source::git::GitSourceOptions::new(repo.file_url())
+                .reference(GitRef::branch("main"))
+                .cache_dir(cache.path())
+                .keep_artifacts(keep),
+        )
+        .unwrap();
+        type Step = Box<dyn Fn(&GitRepoFixture)>;
+        let steps: Vec<Step> = vec![
+            Box::new(|r| {
+                r.write("a/one.yaml", "1\n");
+                r.write("a/b/two.yaml", "2\n");
+                r.write("gone/x", "x\n");
+                r.write("script", "#!/bin/sh\n");
+            }),
+            Box::new(|r| {
+                r.write("a/one.yaml", "1 changed\n");
+                r.remove("gone");
+                r.write_executable("script", "#!/bin/sh\n");
+                r.symlink("link", "a/b");
+            }),
+            Box::new(|r| {
+                r.remove("a/b");
+                r.write("a/b", "now a file\n");
+                r.remove("link");
+                r.write("link/inside", "now a directory\n");
+            }),
+            Box::new(|r| {
+                r.remove("a");
+                r.symlink("a", "link");
+            }),
+            Box::new(|r| r.write("z.yaml", "z\n")),
+        ];
+        let mut previous: Vec<(std::path::PathBuf, _)> = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            step(&repo);
+            repo.commit(&format!("step {i}"));
+            let root = fetch(&src).unwrap().artifact.root;
+            let expected = snapshot(repo.path());
+            assert_eq!(snapshot(&root), expected, "keep {keep}, step {i}");
+            // Artifacts that are still there were not changed by the later ones.
+            for (old_root, old) in &previous {
+                if old_root.exists() {
+                    assert_eq!(&snapshot(old_root), old, "keep {keep}: {old_root:?}");
+                }
+            }
+            previous.push((root, expected));
+        }
+    }
+}
