@@ -172,3 +172,51 @@ impl Source for LocalDir {
             .map_err(|e| Error::Worker(e.to_string()))?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_follows_content_modes_and_links_but_not_dot_git() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("app")).unwrap();
+        std::fs::write(root.join("app/a.yaml"), "a: 1\n").unwrap();
+        let digest = || LocalDir::new(root).digest().unwrap();
+        let first = digest();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git/HEAD"), "ref: x\n").unwrap();
+        assert_eq!(digest(), first, ".git is not content");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                root.join("app/a.yaml"),
+                std::fs::Permissions::from_mode(0o755),
+            )
+            .unwrap();
+            assert_ne!(digest(), first, "the executable bit counts");
+            std::os::unix::fs::symlink("a.yaml", root.join("app/b.yaml")).unwrap();
+            let with_link = digest();
+            std::fs::remove_file(root.join("app/b.yaml")).unwrap();
+            std::os::unix::fs::symlink("other", root.join("app/b.yaml")).unwrap();
+            assert_ne!(digest(), with_link, "link targets count");
+        }
+    }
+
+    #[test]
+    fn refuses_escaping_and_missing_sub_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in ["../x", "/etc"] {
+            assert!(matches!(
+                LocalDir::new(dir.path()).path(path).fetch_blocking(),
+                Err(Error::UnsafePath { .. })
+            ));
+        }
+        assert!(matches!(
+            LocalDir::new(dir.path()).path("missing").fetch_blocking(),
+            Err(Error::NotADirectory { .. })
+        ));
+    }
+}
