@@ -60,6 +60,7 @@ mod store;
 pub mod strategic_merge;
 mod tls;
 mod util;
+mod validate;
 mod write;
 
 use std::net::SocketAddr;

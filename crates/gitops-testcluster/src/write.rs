@@ -221,6 +221,7 @@ pub fn create(
         remove_path(&mut obj, &["status"]);
     }
     remove_path(&mut obj, &["metadata", "managedFields"]);
+    prune_custom(def, &mut obj, o.strict)?;
     apply_defaults(&def.group, &def.kind, &mut obj, st.seq);
     ssa::record_update(
         None,
@@ -365,12 +366,20 @@ fn finish_update(
     Ok(stored)
 }
 
-/// Prunes fields a CRD schema does not declare; with `strict`, reports them instead.
+/// Drops unknown fields (undeclared in a CRD schema, or unknown to a built-in type);
+/// with `strict`, reports them instead.
 fn prune_custom(def: &ResourceDef, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
-    let Some(schema) = def.schema.as_deref() else {
-        return Ok(());
+    let unknown = match def.schema.as_deref() {
+        Some(schema) => crate::crd::prune(obj, schema),
+        None => {
+            let unknown =
+                crate::validate::unknown_fields(&def.group, &def.kind, obj).unwrap_or_default();
+            if !strict {
+                crate::validate::remove_fields(obj, &unknown);
+            }
+            unknown
+        }
     };
-    let unknown = crate::crd::prune(obj, schema);
     if strict && !unknown.is_empty() {
         let name = get_str(obj, &["metadata", "name"])
             .unwrap_or_default()

@@ -327,6 +327,37 @@ async fn scale_wait_and_delete() {
 }
 
 #[tokio::test]
+async fn unknown_fields_are_rejected_like_a_real_server() {
+    let Some((c, k)) = setup().await else { return };
+    let typo = k.write("typo.yaml", &APP.replace("replicas: 2", "replicaz: 2"));
+    for args in [
+        ["apply", "--server-side", "-f", &typo],
+        ["apply", "-f", &typo, "--dry-run=server"],
+    ] {
+        let o = k.run(&args).await;
+        assert!(!o.ok, "{args:?} should fail");
+        assert!(
+            o.stderr
+                .contains("strict decoding error: unknown field \"spec.replicaz\""),
+            "{}",
+            o.stderr
+        );
+    }
+    // Without strict validation the unknown field is dropped, as the API server does.
+    let o = k
+        .ok(&["apply", "--server-side", "--validate=false", "-f", &typo])
+        .await;
+    assert!(o.contains("deployment.apps/web serverside-applied"), "{o}");
+    let d = c
+        .dump()
+        .into_iter()
+        .find(|o| o["kind"] == "Deployment")
+        .unwrap();
+    assert!(d["spec"].get("replicaz").is_none());
+    c.shutdown().await;
+}
+
+#[tokio::test]
 async fn plain_http_with_anonymous_access() {
     let Some(bin) = kubectl() else {
         eprintln!("skipping: kubectl is not on PATH");

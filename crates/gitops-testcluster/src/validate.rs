@@ -1,0 +1,185 @@
+//! Unknown-field handling for built-in kinds, like the API server's typed decoding:
+//! an object is round-tripped through its k8s-openapi type; fields that do not survive
+//! are unknown. They are dropped, or rejected with `fieldValidation=Strict`.
+//!
+//! Objects the typed decoder cannot read (e.g. a number where k8s-openapi wants a
+//! string, which the real server may accept) are left as they are.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use k8s_openapi::api::{
+    admissionregistration::v1 as admission, apps::v1 as apps, autoscaling::v2 as autoscaling,
+    batch::v1 as batch, coordination::v1 as coordination, core::v1 as core, events::v1 as events,
+    networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac,
+    scheduling::v1 as scheduling, storage::v1 as storage,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
+
+fn rt<K: DeserializeOwned + Serialize>(v: &Value) -> Option<Value> {
+    let typed: K = serde_json::from_value(v.clone()).ok()?;
+    serde_json::to_value(typed).ok()
+}
+
+fn roundtrip(group: &str, kind: &str, v: &Value) -> Option<Value> {
+    match (group, kind) {
+        ("", "Namespace") => rt::<core::Namespace>(v),
+        ("", "ConfigMap") => rt::<core::ConfigMap>(v),
+        ("", "Secret") => rt::<core::Secret>(v),
+        ("", "Service") => rt::<core::Service>(v),
+        ("", "ServiceAccount") => rt::<core::ServiceAccount>(v),
+        ("", "Pod") => rt::<core::Pod>(v),
+        ("", "PersistentVolumeClaim") => rt::<core::PersistentVolumeClaim>(v),
+        ("", "PersistentVolume") => rt::<core::PersistentVolume>(v),
+        ("", "Endpoints") => rt::<core::Endpoints>(v),
+        ("", "Event") => rt::<core::Event>(v),
+        ("", "LimitRange") => rt::<core::LimitRange>(v),
+        ("", "ResourceQuota") => rt::<core::ResourceQuota>(v),
+        ("", "Node") => rt::<core::Node>(v),
+        ("apps", "Deployment") => rt::<apps::Deployment>(v),
+        ("apps", "StatefulSet") => rt::<apps::StatefulSet>(v),
+        ("apps", "DaemonSet") => rt::<apps::DaemonSet>(v),
+        ("apps", "ReplicaSet") => rt::<apps::ReplicaSet>(v),
+        ("apps", "ControllerRevision") => rt::<apps::ControllerRevision>(v),
+        ("batch", "Job") => rt::<batch::Job>(v),
+        ("batch", "CronJob") => rt::<batch::CronJob>(v),
+        ("networking.k8s.io", "Ingress") => rt::<networking::Ingress>(v),
+        ("networking.k8s.io", "IngressClass") => rt::<networking::IngressClass>(v),
+        ("networking.k8s.io", "NetworkPolicy") => rt::<networking::NetworkPolicy>(v),
+        ("rbac.authorization.k8s.io", "Role") => rt::<rbac::Role>(v),
+        ("rbac.authorization.k8s.io", "RoleBinding") => rt::<rbac::RoleBinding>(v),
+        ("rbac.authorization.k8s.io", "ClusterRole") => rt::<rbac::ClusterRole>(v),
+        ("rbac.authorization.k8s.io", "ClusterRoleBinding") => rt::<rbac::ClusterRoleBinding>(v),
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+            rt::<apiext::CustomResourceDefinition>(v)
+        }
+        ("policy", "PodDisruptionBudget") => rt::<policy::PodDisruptionBudget>(v),
+        ("autoscaling", "HorizontalPodAutoscaler") => rt::<autoscaling::HorizontalPodAutoscaler>(v),
+        ("coordination.k8s.io", "Lease") => rt::<coordination::Lease>(v),
+        ("storage.k8s.io", "StorageClass") => rt::<storage::StorageClass>(v),
+        ("scheduling.k8s.io", "PriorityClass") => rt::<scheduling::PriorityClass>(v),
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration") => {
+            rt::<admission::MutatingWebhookConfiguration>(v)
+        }
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration") => {
+            rt::<admission::ValidatingWebhookConfiguration>(v)
+        }
+        ("events.k8s.io", "Event") => rt::<events::Event>(v),
+        _ => None,
+    }
+}
+
+fn collect(orig: &Value, kept: Option<&Value>, path: &str, out: &mut Vec<String>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match orig {
+        Value::Object(m) => {
+            for (k, v) in m {
+                if v.is_null() {
+                    continue;
+                }
+                match kept.and_then(|r| r.get(k)) {
+                    None => out.push(join(k)),
+                    Some(r) => collect(v, Some(r), &join(k), out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect(v, kept.and_then(|r| r.get(i)), &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Unknown field paths of a built-in object (`spec.replicaz`), or None when the kind is
+/// not built in or the object cannot be decoded.
+pub fn unknown_fields(group: &str, kind: &str, v: &Value) -> Option<Vec<String>> {
+    let kept = roundtrip(group, kind, v)?;
+    let mut out = vec![];
+    collect(v, Some(&kept), "", &mut out);
+    Some(out)
+}
+
+/// Removes the given paths (as returned by [`unknown_fields`]).
+pub fn remove_fields(v: &mut Value, paths: &[String]) {
+    for p in paths {
+        let mut parts: Vec<(String, Option<usize>)> = vec![];
+        for seg in p.split('.') {
+            match seg.split_once('[') {
+                Some((name, rest)) => {
+                    parts.push((name.to_string(), None));
+                    for idx in rest.trim_end_matches(']').split("][") {
+                        parts.push((String::new(), idx.parse().ok()));
+                    }
+                }
+                None => parts.push((seg.to_string(), None)),
+            }
+        }
+        remove_at(v, &parts);
+    }
+}
+
+fn remove_at(v: &mut Value, parts: &[(String, Option<usize>)]) {
+    match parts {
+        [] => {}
+        [(last, None)] => {
+            if let Some(m) = v.as_object_mut() {
+                m.remove(last);
+            }
+        }
+        [(name, idx), rest @ ..] => {
+            let next = match idx {
+                Some(i) => v.get_mut(*i),
+                None => v.get_mut(name.as_str()),
+            };
+            if let Some(n) = next {
+                remove_at(n, rest);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_and_removes_unknown_fields() {
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "bogusMeta": 1},
+            "spec": {"replicaz": 3, "selector": {"matchLabels": {"a": "b"}},
+                "template": {"spec": {"containers": [{"name": "c", "image": "i", "imagePullPolicyy": "Always"}]}}}});
+        let u = unknown_fields("apps", "Deployment", &d).unwrap();
+        assert_eq!(
+            u,
+            [
+                "metadata.bogusMeta",
+                "spec.replicaz",
+                "spec.template.spec.containers[0].imagePullPolicyy"
+            ]
+        );
+        remove_fields(&mut d, &u);
+        assert_eq!(
+            unknown_fields("apps", "Deployment", &d).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0],
+            json!({"name": "c", "image": "i"})
+        );
+    }
+
+    #[test]
+    fn undecodable_or_custom_objects_are_left_alone() {
+        assert!(unknown_fields("example.com", "Widget", &json!({})).is_none());
+        assert!(unknown_fields("", "ConfigMap", &json!({"data": 5})).is_none());
+    }
+}
