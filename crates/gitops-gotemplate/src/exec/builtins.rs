@@ -62,7 +62,11 @@ pub(crate) fn eq(a1: &Value, rest: &[Value]) -> Result<bool, Error> {
         let k2 = basic_kind(&a);
         let truth = if k1 != k2 {
             if !matches!(a1, Value::Invalid) && !matches!(a, Value::Invalid) {
-                return Err(ferr("incompatible types for comparison"));
+                return Err(ferr(format!(
+                    "incompatible types for comparison: {} and {}",
+                    a1.type_name(),
+                    a.type_name()
+                )));
             }
             false
         } else {
@@ -89,7 +93,7 @@ pub(crate) fn eq(a1: &Value, rest: &[Value]) -> Result<bool, Error> {
                             Value::List(_) | Value::Map(_) | Value::Bytes(_) => {
                                 return Err(ferr(format!(
                                     "non-comparable type {}: {}",
-                                    a,
+                                    crate::fmt::sprintf("%s", std::slice::from_ref(&a)),
                                     a.type_name()
                                 )));
                             }
@@ -117,7 +121,11 @@ pub(crate) fn lt(a1: &Value, a2: &Value) -> Result<bool, Error> {
         return Err(ferr("invalid type for comparison"));
     }
     if k1 != k2 {
-        return Err(ferr("incompatible types for comparison"));
+        return Err(ferr(format!(
+            "incompatible types for comparison: {} and {}",
+            a1.type_name(),
+            a2.type_name()
+        )));
     }
     Ok(match (&a1, &a2) {
         (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => x < y,

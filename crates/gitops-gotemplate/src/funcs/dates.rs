@@ -373,7 +373,11 @@ pub(crate) fn register(m: &mut FuncMap) {
         )))
     });
     reg(m, "duration", &[Any], |a| {
-        let secs = super::conv::to_int64(&a[0]);
+        let secs = match &a[0] {
+            Value::String(s) => s.parse::<i64>().unwrap_or(0),
+            Value::Int64(i) => *i,
+            _ => 0,
+        };
         Ok(Value::from(duration_string(
             secs.saturating_mul(1_000_000_000),
         )))

@@ -43,9 +43,7 @@ pub(crate) fn merge_into(dst: &Map, src: &Map, overwrite: bool) {
                     }
                     continue;
                 }
-                if dst_empty
-                    || (overwrite && (!is_empty_value(&sv) || matches!(dv, Some(Value::List(_)))))
-                {
+                if dst_empty || overwrite {
                     dst.insert(k, sv);
                 }
             }
@@ -76,7 +74,7 @@ fn dig(ps: &[Value]) -> Result<Value, Error> {
         return Err(ferr("dig needs at least three arguments"));
     }
     let dict = match &ps[ps.len() - 1] {
-        Value::Map(m) if m.kind() != MapKind::String => m.clone(),
+        Value::Map(m) if m.kind() == MapKind::Interface => m.clone(),
         other => {
             return Err(ferr(format!(
                 "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
@@ -114,7 +112,7 @@ fn dig(ps: &[Value]) -> Result<Value, Error> {
             return Ok(step);
         }
         cur = match step {
-            Value::Map(m) if m.kind() != MapKind::String => m,
+            Value::Map(m) if m.kind() == MapKind::Interface => m,
             other => {
                 return Err(ferr(format!(
                     "interface conversion: interface {{}} is {}, not map[string]interface {{}}",

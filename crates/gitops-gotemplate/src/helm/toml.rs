@@ -50,7 +50,7 @@ fn scalar(v: &Value) -> Result<Option<String>, String> {
 
 fn table(out: &mut String, path: &[String], m: &Map) -> Result<(), String> {
     let entries = m.entries();
-    let indent = "  ".repeat(path.len().saturating_sub(1));
+    let indent = "  ".repeat(path.len());
     for (k, v) in &entries {
         if matches!(v, Value::Map(_)) || v.is_nil() {
             continue;

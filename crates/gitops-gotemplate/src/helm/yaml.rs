@@ -564,8 +564,11 @@ fn write_literal(out: &mut String, s: &str, indent: usize) {
     // content
     let mut line_start = true;
     out.push('\n');
-    let body = s;
-    let it = body.chars().peekable();
+    let body = match s.chars().last() {
+        Some(c) if is_break(c) => &s[..s.len() - c.len_utf8()],
+        _ => s,
+    };
+    let it = body.chars();
     let mut pending_breaks = 0;
     let _ = &mut pending_breaks;
     for c in it {
