@@ -28,5 +28,12 @@ pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
             &table::table(&rr.def, &[obj], rv),
         ));
     }
+    if ctx.wants_metadata() {
+        return Ok(super::bytes_response(
+            200,
+            super::partial_metadata(&obj),
+            "application/json",
+        ));
+    }
     Ok(object_response(200, &rr.def, &obj))
 }

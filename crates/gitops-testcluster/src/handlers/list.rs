@@ -65,15 +65,21 @@ fn decode_continue(s: &str) -> Result<(u64, (String, String)), ApiError> {
 /// Serializes a list from pre-serialized items.
 pub fn list_bytes(ctx: &Ctx, items: &[Obj], rv: u64, cont: Option<String>) -> Bytes {
     let def = &ctx.rr.def;
+    let partial = ctx.wants_metadata();
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some(c) = cont {
         meta["continue"] = json!(c);
     }
+    let (kind, api_version) = if partial {
+        (
+            "PartialObjectMetadata".to_string(),
+            "meta.k8s.io/v1".to_string(),
+        )
+    } else {
+        (def.kind.clone(), def.api_version())
+    };
     let head = format!(
-        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
-        def.kind,
-        def.api_version(),
-        meta
+        "{{\"kind\":\"{kind}List\",\"apiVersion\":\"{api_version}\",\"metadata\":{meta},\"items\":["
     );
     let size: usize = items.iter().map(|o| o.json.len() + 1).sum();
     let mut buf = BytesMut::with_capacity(head.len() + size + 2);
@@ -82,7 +88,11 @@ pub fn list_bytes(ctx: &Ctx, items: &[Obj], rv: u64, cont: Option<String>) -> By
         if i > 0 {
             buf.put_u8(b',');
         }
-        buf.put_slice(&served_bytes(def, o));
+        if partial {
+            buf.put_slice(&super::partial_metadata(o));
+        } else {
+            buf.put_slice(&served_bytes(def, o));
+        }
     }
     buf.put_slice(b"]}");
     buf.freeze()

@@ -160,6 +160,11 @@ impl Ctx {
         self.accept.contains("as=Table")
     }
 
+    /// Wants `PartialObjectMetadata` (kube-rs `get_metadata`, `list_metadata`, `metadata_watcher`).
+    pub fn wants_metadata(&self) -> bool {
+        self.accept.contains("as=PartialObjectMetadata")
+    }
+
     /// The field manager of a write.
     pub fn manager(&self) -> String {
         self.query
@@ -189,6 +194,16 @@ pub fn served_bytes(def: &ResourceDef, obj: &Obj) -> Bytes {
         v["apiVersion"] = Value::String(av);
         Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
     }
+}
+
+/// The `PartialObjectMetadata` form of an object.
+pub fn partial_metadata(obj: &Obj) -> Bytes {
+    let v = serde_json::json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.value.get("metadata").cloned().unwrap_or(Value::Null),
+    });
+    Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
 }
 
 /// A JSON response of one object.

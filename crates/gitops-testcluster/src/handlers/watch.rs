@@ -33,6 +33,7 @@ struct Filter {
     ns: Option<String>,
     sel: Selectors,
     table: bool,
+    partial: bool,
 }
 
 impl Filter {
@@ -49,6 +50,8 @@ impl Filter {
         if self.table {
             let t = table::table(&self.def, std::slice::from_ref(o), None);
             frame(kind, &serde_json::to_vec(&t).unwrap_or_default())
+        } else if self.partial {
+            frame(kind, &super::partial_metadata(o))
         } else {
             frame(kind, &served_bytes(&self.def, o))
         }
@@ -99,6 +102,7 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, ApiError> {
         ns: (rr.def.namespaced && rr.has_namespace).then(|| rr.namespace.clone()),
         sel,
         table: ctx.wants_table(),
+        partial: ctx.wants_metadata(),
     };
     let bookmarks = ctx.query.flag("allowWatchBookmarks");
     let send_initial = ctx.query.flag("sendInitialEvents");

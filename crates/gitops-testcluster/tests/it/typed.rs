@@ -314,3 +314,19 @@ async fn scale_subresource() {
     );
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn metadata_only_api() {
+    let c = cluster().await;
+    let cms: Api<ConfigMap> = Api::namespaced(c.client(), "default");
+    let mut m = cm("meta", &[("big", "value")]);
+    m.metadata.labels = Some([("a".to_string(), "b".to_string())].into());
+    cms.create(&PostParams::default(), &m).await.unwrap();
+    let one = cms.get_metadata("meta").await.unwrap();
+    assert_eq!(one.metadata.labels.unwrap()["a"], "b");
+    assert_eq!(one.types.unwrap().kind, "PartialObjectMetadata");
+    let list = cms.list_metadata(&ListParams::default()).await.unwrap();
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items[0].metadata.name.as_deref(), Some("meta"));
+    c.shutdown().await;
+}
