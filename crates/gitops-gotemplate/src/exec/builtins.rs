@@ -292,7 +292,17 @@ fn eval_args(args: &[Value]) -> String {
     if let [Value::String(s)] = args {
         return s.to_string();
     }
-    crate::fmt::sprint(args)
+    let printable: Vec<Value> = args
+        .iter()
+        .map(|a| {
+            if a.is_nil() {
+                Value::str("<no value>")
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    crate::fmt::sprint(&printable)
 }
 
 pub(crate) fn html_escape(s: &str) -> String {

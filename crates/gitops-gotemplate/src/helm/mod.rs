@@ -224,7 +224,7 @@ pub fn top_values(
     m.insert(Str::from("Capabilities"), capabilities);
     m.insert(Str::from("Files"), files);
     m.insert(Str::from("Subcharts"), Value::empty_map());
-    Value::map(m)
+    Value::Map(Map::from_entries(MapKind::Values, m))
 }
 
 /// Helm's template order: deeper paths first, then reverse lexical order.
