@@ -66,6 +66,9 @@ pub enum RenderError {
     /// Two manifests define the same object.
     #[error(transparent)]
     Duplicate(#[from] DuplicateError),
+    /// A Kustomize build failed.
+    #[error(transparent)]
+    Kustomize(#[from] crate::kustomize::KustomizeError),
     /// The blocking render task panicked or was cancelled.
     #[error("render task failed: {0}")]
     Task(String),

@@ -51,7 +51,19 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
     }
 }
 
+/// What a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    /// Nothing.
+    Missing,
+    /// A file (or anything that is not a directory).
+    File,
+    /// A directory.
+    Dir,
+}
+
 /// A root that reads are confined to.
+#[derive(Debug)]
 pub(crate) struct Root {
     /// The root as given.
     dir: PathBuf,
@@ -180,6 +192,14 @@ impl Root {
 
     /// Reads a file (relative to the root) as UTF-8 text, within the size limit.
     pub(crate) fn read(&self, rel: &Path) -> Result<String, RenderError> {
+        let bytes = self.read_bytes(rel)?;
+        String::from_utf8(bytes).map_err(|_| RenderError::NotUtf8 {
+            path: self.display(rel),
+        })
+    }
+
+    /// Reads a file (relative to the root), within the size limit.
+    pub(crate) fn read_bytes(&self, rel: &Path) -> Result<Vec<u8>, RenderError> {
         let path = self.confine(rel)?;
         let shown = self.display(rel);
         let size = fs::metadata(&path).map_err(io(&shown))?.len();
@@ -190,7 +210,27 @@ impl Root {
                 limit: self.max_file_size,
             });
         }
-        let bytes = fs::read(&path).map_err(io(&shown))?;
-        String::from_utf8(bytes).map_err(|_| RenderError::NotUtf8 { path: shown })
+        fs::read(&path).map_err(io(&shown))
+    }
+
+    /// What is at `rel` (relative to the root): nothing, a file or a directory. Symlinks are
+    /// followed, and must stay inside the root.
+    pub(crate) fn kind_of(&self, rel: &Path) -> Result<EntryKind, RenderError> {
+        let full = self.dir.join(rel);
+        if fs::symlink_metadata(&full).is_err() {
+            return Ok(EntryKind::Missing);
+        }
+        let target = self.confine(rel)?;
+        let meta = fs::metadata(&target).map_err(io(&self.display(rel)))?;
+        Ok(if meta.is_dir() {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        })
+    }
+
+    /// The path with every symlink resolved (it must exist and stay inside the root).
+    pub(crate) fn canonical(&self, rel: &Path) -> Result<PathBuf, RenderError> {
+        self.confine(rel)
     }
 }

@@ -1,6 +1,7 @@
 //! Renderers of gitops-rs: they turn an [`Artifact`](gitops_core::Artifact) into objects.
 //!
-//! For now, [`PlainRenderer`] renders a directory of manifests (Kustomize and Helm follow).
+//! [`DirRenderer`] renders a directory with [`kustomize`] when it holds a kustomization file
+//! and as plain manifests ([`PlainRenderer`]) otherwise (Helm follows).
 //!
 //! ```
 //! use gitops_core::Artifact;
@@ -17,10 +18,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod dir;
 mod error;
 mod fs;
+pub mod kustomize;
 mod plain;
 
+pub use dir::DirRenderer;
 pub use error::RenderError;
 pub use fs::RenderOptions;
 pub use plain::PlainRenderer;

@@ -1,21 +1,27 @@
 //! [`PlainRenderer`]: a directory of YAML and JSON manifests.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use gitops_core::{Artifact, Rendered, Renderer, manifest};
 
 use crate::RenderError;
 use crate::fs::{RenderOptions, Root};
+use crate::kustomize::{KustomizeOptions, KustomizeRenderer, RemoteLoader};
 
 /// Renders every `*.yaml`, `*.yml` and `*.json` file under a directory, recursively.
 ///
 /// Files are read in path order (byte-wise, per directory), hidden files and directories are
 /// skipped, and symbolic links are followed only while they stay inside the artifact's root.
-/// A `kustomization.yaml` is refused with a clear error until Kustomize rendering exists.
+/// A directory that holds a kustomization file (`kustomization.yaml`, `kustomization.yml` or
+/// `Kustomization`) is rendered with Kustomize instead, at the place of its first file (as
+/// Flux does for such sub-directories).
 #[derive(Debug, Clone, Default)]
 pub struct PlainRenderer {
     options: RenderOptions,
+    kustomize: KustomizeRenderer,
 }
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -24,7 +30,24 @@ const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml"
 impl PlainRenderer {
     /// A renderer with these options.
     pub fn new(options: RenderOptions) -> Self {
-        Self { options }
+        Self {
+            kustomize: KustomizeRenderer::new(options.clone()),
+            options,
+        }
+    }
+
+    /// Sets the options of the Kustomize renderer used for kustomization directories.
+    #[must_use]
+    pub fn with_kustomize_options(mut self, options: KustomizeOptions) -> Self {
+        self.kustomize = self.kustomize.with_kustomize_options(options);
+        self
+    }
+
+    /// Sets the loader of remote Kustomize resources.
+    #[must_use]
+    pub fn with_remote_loader(mut self, loader: Arc<dyn RemoteLoader>) -> Self {
+        self.kustomize = self.kustomize.with_remote_loader(loader);
+        self
     }
 
     /// Renders synchronously (the [`Renderer`] implementation runs this on a blocking thread).
@@ -32,14 +55,18 @@ impl PlainRenderer {
         let root = Root::new(&artifact.root, &self.options)?;
         let dir = root.relative(&artifact.path)?;
         let files = root.walk(&dir)?;
+        let kustomizations = kustomization_dirs(&files);
+        let mut built = HashSet::new();
         let mut objects = Vec::new();
         let mut inputs = Vec::new();
         for file in files {
-            if is_kustomization(&file) {
-                return Err(RenderError::Unsupported {
-                    path: root.display(&file),
-                    what: "Kustomize rendering",
-                });
+            if let Some(k) = kustomizations.iter().find(|k| file.starts_with(k)) {
+                if built.insert(k.clone()) {
+                    let rendered = self.kustomize.render_dir(&artifact.root, k)?;
+                    objects.extend(rendered.objects);
+                    inputs.extend(rendered.inputs);
+                }
+                continue;
             }
             if !has_manifest_extension(&file) {
                 continue;
@@ -51,6 +78,7 @@ impl PlainRenderer {
         }
         manifest::check_unique(&objects)?;
         inputs.sort();
+        inputs.dedup();
         Ok(Rendered { objects, inputs })
     }
 }
@@ -59,6 +87,19 @@ fn has_manifest_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.contains(&e))
+}
+
+/// The outermost directories that hold a kustomization file.
+fn kustomization_dirs(files: &[PathBuf]) -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| is_kustomization(f))
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.iter()
+        .filter(|d| !dirs.iter().any(|o| o != *d && d.starts_with(o)))
+        .cloned()
+        .collect()
 }
 
 fn is_kustomization(path: &Path) -> bool {
@@ -237,17 +278,26 @@ mod tests {
     }
 
     #[test]
-    fn kustomizations_are_not_silently_misread() {
+    fn kustomization_directories_are_built_with_kustomize() {
         let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("app")).unwrap();
+        fs::write(dir.path().join("a.yaml"), NS).unwrap();
         fs::write(
-            dir.path().join("kustomization.yaml"),
-            "resources: [a.yaml]\n",
+            dir.path().join("app/kustomization.yaml"),
+            "resources: [cm.yaml]\nnamePrefix: p-\n",
         )
         .unwrap();
-        assert_eq!(
-            render(dir.path()).unwrap_err().to_string(),
-            "kustomization.yaml: Kustomize rendering is not supported yet"
-        );
+        fs::write(dir.path().join("app/cm.yaml"), cm("c")).unwrap();
+        fs::write(dir.path().join("app/unused.yaml"), "not: [valid").unwrap();
+        let rendered = render(dir.path()).unwrap();
+        let names: Vec<&str> = rendered.objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["shop", "p-c"]);
+        let inputs: Vec<String> = rendered
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(inputs, ["a.yaml", "app/cm.yaml", "app/kustomization.yaml"]);
     }
 
     #[test]

@@ -1,0 +1,217 @@
+//! Native Kustomize rendering, conformant with kustomize v5.5 (`kubectl kustomize`).
+//!
+//! [`KustomizeRenderer`] builds the kustomization in an artifact's directory: resources,
+//! bases and components, generators (with kustomize's content-hash name suffixes), the
+//! built-in transformers (namespace, name prefix and suffix, labels, annotations, images,
+//! replicas, patches, replacements, vars) and name references, then sorts as kustomize does.
+//!
+//! ```
+//! use gitops_core::Artifact;
+//! use gitops_render::RenderOptions;
+//! use gitops_render::kustomize::KustomizeRenderer;
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("kustomization.yaml"), "\
+//! namePrefix: prod-
+//! namespace: shop
+//! resources: [app.yaml]
+//! configMapGenerator:
+//! - name: settings
+//!   literals: [color=blue]
+//! ")?;
+//! std::fs::write(dir.path().join("app.yaml"), "\
+//! apiVersion: v1
+//! kind: Pod
+//! metadata: {name: web}
+//! spec:
+//!   containers:
+//!   - name: web
+//!     image: nginx
+//!     envFrom: [{configMapRef: {name: settings}}]
+//! ")?;
+//!
+//! let rendered = KustomizeRenderer::new(RenderOptions::default())
+//!     .render_blocking(&Artifact::local(dir.path(), "local"))?;
+//! let names: Vec<String> = rendered.objects.iter().map(|o| o.reference().to_string()).collect();
+//! assert_eq!(names, ["ConfigMap/shop/prod-settings-747dfcb89d", "Pod/shop/prod-web"]);
+//! let pod = rendered.objects[1].manifest();
+//! assert_eq!(pod["spec"]["containers"][0]["envFrom"][0]["configMapRef"]["name"], "prod-settings-747dfcb89d");
+//! assert_eq!(rendered.inputs.len(), 2); // kustomization.yaml and app.yaml
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod build;
+mod config;
+mod crds;
+mod error;
+mod fieldspec;
+mod generators;
+mod hash;
+mod loader;
+mod manifests;
+mod merge_keys;
+mod nameref;
+mod patch;
+mod plugins;
+mod remote;
+mod replacements;
+mod resmap;
+mod resource;
+mod sort;
+mod transformers;
+mod types;
+mod vars;
+pub mod yaml;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use gitops_core::manifest::{self, LoadError, LoadErrorKind};
+use gitops_core::{Artifact, Object, Rendered, Renderer};
+use serde::{Deserialize, Serialize};
+
+pub use error::KustomizeError;
+pub use remote::{RemoteLoader, RemoteTarget, RemoteUrl};
+
+use crate::{RenderError, RenderOptions};
+
+/// kustomize's load restrictor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LoadRestrictor {
+    /// Files must be in or below the kustomization's directory (kustomize's default).
+    #[default]
+    RootOnly,
+    /// Files may be anywhere in the artifact (`--load-restrictor LoadRestrictionsNone`). Reads
+    /// never leave the artifact's root either way.
+    None,
+}
+
+/// Options of the Kustomize renderer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KustomizeOptions {
+    /// Where files may be read from.
+    pub load_restrictor: LoadRestrictor,
+    /// Fail when a patch's `target` selects no resource (kustomize silently applies it to
+    /// nothing).
+    pub strict_patch_targets: bool,
+}
+
+impl KustomizeOptions {
+    /// Sets [`KustomizeOptions::load_restrictor`].
+    #[must_use]
+    pub fn load_restrictor(mut self, restrictor: LoadRestrictor) -> Self {
+        self.load_restrictor = restrictor;
+        self
+    }
+
+    /// Sets [`KustomizeOptions::strict_patch_targets`].
+    #[must_use]
+    pub fn strict_patch_targets(mut self, strict: bool) -> Self {
+        self.strict_patch_targets = strict;
+        self
+    }
+}
+
+/// Renders the kustomization in an artifact's directory.
+#[derive(Clone, Default)]
+pub struct KustomizeRenderer {
+    options: RenderOptions,
+    kustomize: KustomizeOptions,
+    remote: Option<Arc<dyn RemoteLoader>>,
+}
+
+impl std::fmt::Debug for KustomizeRenderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KustomizeRenderer")
+            .field("options", &self.options)
+            .field("kustomize", &self.kustomize)
+            .field("remote", &self.remote.is_some())
+            .finish()
+    }
+}
+
+impl KustomizeRenderer {
+    /// A renderer with these options and kustomize's defaults.
+    pub fn new(options: RenderOptions) -> Self {
+        Self {
+            options,
+            kustomize: KustomizeOptions::default(),
+            remote: None,
+        }
+    }
+
+    /// Sets the Kustomize options.
+    #[must_use]
+    pub fn with_kustomize_options(mut self, kustomize: KustomizeOptions) -> Self {
+        self.kustomize = kustomize;
+        self
+    }
+
+    /// Sets the loader of remote resources (Git URLs). Without one, a remote resource fails
+    /// with [`KustomizeError::RemoteWithoutLoader`].
+    #[must_use]
+    pub fn with_remote_loader(mut self, loader: Arc<dyn RemoteLoader>) -> Self {
+        self.remote = Some(loader);
+        self
+    }
+
+    /// Renders synchronously (the [`Renderer`] implementation runs this on a blocking thread).
+    pub fn render_blocking(&self, artifact: &Artifact) -> Result<Rendered, RenderError> {
+        self.render_dir(&artifact.root, &artifact.path)
+    }
+
+    /// Renders the kustomization in `root.join(path)`, reading nothing outside `root`.
+    pub(crate) fn render_dir(&self, root: &Path, path: &Path) -> Result<Rendered, RenderError> {
+        let remote = self.remote.as_deref();
+        let files =
+            loader::Files::new(root, &self.options, self.kustomize.load_restrictor, remote)?;
+        let dir = files.artifact_dir(path)?;
+        let mut builder = build::Builder {
+            files,
+            options: &self.kustomize,
+        };
+        let built = builder.build_root(dir)?;
+        let mut objects = Vec::with_capacity(built.resources.len());
+        for res in built.resources {
+            let origin = res.origin.clone();
+            let object =
+                Object::with_origin(res.into_value(), Some(origin.clone())).map_err(|e| {
+                    LoadError {
+                        file: origin.file.clone(),
+                        document: origin.document,
+                        item: None,
+                        kind: LoadErrorKind::Object(e),
+                    }
+                })?;
+            objects.push(object);
+        }
+        manifest::check_unique(&objects)?;
+        Ok(Rendered {
+            objects,
+            inputs: builder.files.into_inputs(),
+        })
+    }
+}
+
+#[async_trait]
+impl Renderer for KustomizeRenderer {
+    type Error = RenderError;
+
+    async fn render(&self, artifact: &Artifact) -> Result<Rendered, RenderError> {
+        let this = self.clone();
+        let artifact = artifact.clone();
+        tokio::task::spawn_blocking(move || this.render_blocking(&artifact))
+            .await
+            .map_err(|e| RenderError::Task(e.to_string()))?
+    }
+}
+
+/// True when a directory holds a kustomization file.
+pub fn is_kustomization_dir(dir: &Path) -> bool {
+    loader::KUSTOMIZATION_FILES
+        .iter()
+        .any(|name| dir.join(name).is_file())
+}
