@@ -149,6 +149,8 @@ pub struct Options {
     pub history: usize,
     /// Namespaces that exist at start.
     pub namespaces: Vec<String>,
+    /// How often [`TestCluster::run_until`] saves the state file while serving.
+    pub save_interval: Duration,
 }
 
 impl Default for Options {
@@ -167,6 +169,7 @@ impl Default for Options {
                 .iter()
                 .map(|s| (*s).to_string())
                 .collect(),
+            save_interval: Duration::from_secs(5),
         }
     }
 }
@@ -450,23 +453,64 @@ impl TestCluster {
     }
 
     /// Serves until `shutdown` completes, then saves the state file (if configured)
-    /// and stops.
+    /// and stops. While serving, the state file is also saved every
+    /// [`Options::save_interval`] when something changed, so a killed process loses
+    /// little.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<(), Error> {
-        shutdown.await;
-        if let Some(p) = self.options.state_file.clone() {
-            self.save_state(&p)?;
+        let Some(path) = self.options.state_file.clone() else {
+            shutdown.await;
+            self.shutdown().await;
+            return Ok(());
+        };
+        tokio::pin!(shutdown);
+        let mut saved_rv = u64::MAX;
+        let mut tick =
+            tokio::time::interval(self.options.save_interval.max(Duration::from_millis(100)));
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tick.tick() => {
+                    let rv = self.resource_version();
+                    if rv != saved_rv {
+                        if let Err(e) = self.save_state(&path) {
+                            tracing::warn!(error = %e, "saving the state file failed");
+                        }
+                        saved_rv = rv;
+                    }
+                }
+            }
         }
+        self.save_state(&path)?;
         self.shutdown().await;
         Ok(())
     }
 
-    /// Serves until the process is interrupted (Ctrl-C), then saves the state file.
+    /// Serves until the process gets Ctrl-C (or SIGTERM on Unix), then saves the state
+    /// file (if configured).
     pub async fn serve_forever(self) -> Result<(), Error> {
         self.run_until(async {
-            let _ = tokio::signal::ctrl_c().await;
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         })
         .await
     }

@@ -48,6 +48,46 @@ async fn state_file_round_trip() {
 }
 
 #[tokio::test]
+async fn state_is_saved_while_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let c = TestCluster::start(Options {
+        state_file: Some(state.clone()),
+        save_interval: std::time::Duration::from_millis(100),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let cms: Api<ConfigMap> = Api::namespaced(c.client(), "default");
+    cms.create(&PostParams::default(), &cm("autosaved", &[]))
+        .await
+        .unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let state2 = state.clone();
+    let watcher = tokio::spawn(async move {
+        // Bounded wait for the periodic save, then stop the server.
+        for _ in 0..100 {
+            if std::fs::read_to_string(&state2).is_ok_and(|s| s.contains("autosaved")) {
+                let _ = stop_tx.send(());
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let _ = stop_tx.send(());
+        false
+    });
+    c.run_until(async {
+        let _ = stop_rx.await;
+    })
+    .await
+    .unwrap();
+    assert!(
+        watcher.await.unwrap(),
+        "the state file was written while serving"
+    );
+}
+
+#[tokio::test]
 async fn insert_seeds_objects_directly() {
     let c = TestCluster::start(Options::default()).await.unwrap();
     c.insert([
