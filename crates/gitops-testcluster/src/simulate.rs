@@ -22,6 +22,10 @@ use crate::write::{self, WriteOpts};
 /// The annotation that makes an object fail in a chosen way.
 pub const SIMULATE_ANNOTATION: &str = "testcluster.gitops.rs/simulate";
 
+/// Least time a terminating namespace stays before its contents go (skipped by
+/// [`Simulation::skip_delays`]).
+const NAMESPACE_TERMINATION: Duration = Duration::from_millis(300);
+
 /// The field manager the simulated controllers write status with.
 pub const CONTROLLER_MANAGER: &str = "testcluster-controller";
 
@@ -104,6 +108,11 @@ impl Simulation {
                     get_path(&o.value, &["metadata", "deletionTimestamp"]).is_some()
                 });
                 match delayed(&r.key) {
+                    // A terminating namespace empties after a moment, as on a real
+                    // cluster, so `kubectl delete -f` can still delete its contents.
+                    _ if deleting && r.key == write::namespaces_key() => {
+                        pending.insert(r, now + delay.max(NAMESPACE_TERMINATION));
+                    }
                     _ if deleting => {
                         pending.insert(r, now);
                     }

@@ -174,3 +174,36 @@ async fn fifty_concurrent_watches() {
     }
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn streaming_list_watcher_gets_initial_objects() {
+    let c = cluster().await;
+    let cms: Api<ConfigMap> = Api::namespaced(c.client(), "default");
+    cms.create(&PostParams::default(), &cm("existing", &[]))
+        .await
+        .unwrap();
+    let cfg = watcher::Config::default().streaming_lists();
+    let mut stream = watcher(cms.clone(), cfg).default_backoff().boxed();
+    let mut seen_init_done = false;
+    let mut names = vec![];
+    while !seen_init_done {
+        match tokio::time::timeout(Duration::from_secs(20), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+        {
+            watcher::Event::InitApply(o) => names.push(o.metadata.name.unwrap()),
+            watcher::Event::InitDone => seen_init_done = true,
+            _ => {}
+        }
+    }
+    assert_eq!(names, ["existing"]);
+    assert!(c.requests().records().iter().any(|r| r.verb == "watch"));
+    assert_eq!(
+        c.requests().count("list", "configmaps"),
+        0,
+        "a streaming list needs no LIST"
+    );
+    c.shutdown().await;
+}
