@@ -1,5 +1,6 @@
 //! Discovery documents: `/version`, `/api`, `/apis`, `/apis/{group}`, and the
-//! resource lists of each group version (plain JSON; kubectl falls back to it).
+//! resource lists of each group version (plain JSON), plus aggregated discovery
+//! (`apidiscovery.k8s.io/v2`) for `/api` and `/apis` when the client asks for it.
 
 use serde_json::{Value, json};
 
@@ -99,4 +100,76 @@ pub fn resources(reg: &Registry, group: &str, version: &str) -> Option<Value> {
     Some(
         json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
     )
+}
+
+/// The content type of aggregated discovery responses.
+pub const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// Whether an Accept header prefers aggregated discovery v2.
+pub fn wants_aggregated(accept: &str) -> bool {
+    accept.split(',').next().is_some_and(|first| {
+        first.contains("g=apidiscovery.k8s.io")
+            && first.contains("v=v2")
+            && first.contains("as=APIGroupDiscoveryList")
+    })
+}
+
+fn gvk(group: &str, version: &str, kind: &str) -> Value {
+    json!({"group": group, "version": version, "kind": kind})
+}
+
+fn resource_discovery(d: &ResourceDef) -> Value {
+    let mut subs = vec![];
+    if d.status {
+        subs.push(json!({"subresource": "status", "responseKind": gvk(&d.group, &d.version, &d.kind), "verbs": ["get", "patch", "update"]}));
+    }
+    if d.scale.is_some() {
+        subs.push(json!({"subresource": "scale", "responseKind": gvk("autoscaling", "v1", "Scale"), "verbs": ["get", "patch", "update"]}));
+    }
+    let mut r = json!({
+        "resource": d.plural,
+        "responseKind": gvk(&d.group, &d.version, &d.kind),
+        "scope": if d.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": d.singular,
+        "verbs": d.verbs(),
+    });
+    if !d.short_names.is_empty() {
+        r["shortNames"] = json!(d.short_names);
+    }
+    if !d.categories.is_empty() {
+        r["categories"] = json!(d.categories);
+    }
+    if !subs.is_empty() {
+        r["subresources"] = json!(subs);
+    }
+    r
+}
+
+fn group_discovery(reg: &Registry, group: &str, versions: &[String]) -> Value {
+    let vs: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            let resources: Vec<Value> = reg
+                .resources(group, v)
+                .iter()
+                .map(|d| resource_discovery(d))
+                .collect();
+            json!({"version": v, "resources": resources, "freshness": "Current"})
+        })
+        .collect();
+    json!({"metadata": {"name": group}, "versions": vs})
+}
+
+/// Aggregated discovery of `/api` (core) or `/apis` (every named group).
+pub fn aggregated(reg: &Registry, core: bool) -> Value {
+    let items: Vec<Value> = if core {
+        vec![group_discovery(reg, "", &["v1".to_string()])]
+    } else {
+        reg.groups()
+            .iter()
+            .map(|(g, vs)| group_discovery(reg, g, vs))
+            .collect()
+    };
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items})
 }

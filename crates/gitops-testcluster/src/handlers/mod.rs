@@ -54,6 +54,11 @@ pub fn json_response(code: u16, v: &Value) -> Response<Body> {
     )
 }
 
+fn aggregated_response(v: Option<Value>) -> Response<Body> {
+    let body = Bytes::from(serde_json::to_vec(&v.unwrap_or(Value::Null)).unwrap_or_default());
+    bytes_response(200, body, crate::discovery::AGGREGATED_CONTENT_TYPE)
+}
+
 /// A `Status` error response.
 pub fn error_response(e: &ApiError) -> Response<Body> {
     let mut r = json_response(e.code, &e.to_status());
@@ -402,6 +407,16 @@ async fn serve(
         Route::Version => {
             rec.verb = "discovery".into();
             return Ok(json_response(200, &crate::discovery::version()));
+        }
+        Route::Api if crate::discovery::wants_aggregated(&accept) => {
+            rec.verb = "discovery".into();
+            let v = reg_json(&|r| Some(crate::discovery::aggregated(r, true)));
+            return Ok(aggregated_response(v));
+        }
+        Route::Apis if crate::discovery::wants_aggregated(&accept) => {
+            rec.verb = "discovery".into();
+            let v = reg_json(&|r| Some(crate::discovery::aggregated(r, false)));
+            return Ok(aggregated_response(v));
         }
         Route::Api => {
             rec.verb = "discovery".into();

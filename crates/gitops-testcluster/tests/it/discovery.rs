@@ -59,6 +59,38 @@ async fn discovery_run_resolves_builtin_kinds() {
 }
 
 #[tokio::test]
+async fn aggregated_discovery_matches_legacy_discovery() {
+    let c = cluster().await;
+    let agg = Discovery::new(c.client()).run_aggregated().await.unwrap();
+    // Aggregated discovery takes two requests: /api and /apis.
+    let paths: Vec<String> = c.requests().records().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/apis", "/api"]);
+    let legacy = Discovery::new(c.client()).run().await.unwrap();
+    let kinds = |d: &Discovery| {
+        let mut v: Vec<String> = d
+            .groups()
+            .flat_map(|g| {
+                g.recommended_resources().into_iter().map(|(ar, caps)| {
+                    format!(
+                        "{}/{} {:?} {}",
+                        ar.api_version, ar.kind, caps.scope, ar.plural
+                    )
+                })
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(kinds(&agg), kinds(&legacy));
+    assert!(
+        kinds(&agg)
+            .iter()
+            .any(|k| k == "apps/v1/Deployment Namespaced deployments")
+    );
+    c.shutdown().await;
+}
+
+#[tokio::test]
 async fn crd_registers_resources_and_deleting_removes_them() {
     let c = cluster().await;
     let crds: Api<CustomResourceDefinition> = Api::all(c.client());
