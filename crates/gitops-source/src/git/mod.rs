@@ -458,7 +458,20 @@ impl GitSource {
 
     /// Fetches on tokio's blocking pool, bounded by the timeout; tells whether objects moved.
     ///
-    /// Dropping the future interrupts the worker at its next check and releases the lock.
+    /// # Guarantees
+    /// - The future completes within the timeout ([`Error::Timeout`] otherwise), and so does
+    ///   waiting for another fetch of the same URL (the cache lock).
+    /// - Two fetches of one URL, in one process or several, never interleave their writes.
+    /// - The returned artifact directory is complete and never changes while it is kept.
+    ///
+    /// # Caveats
+    /// - On timeout (or when the future is dropped) the blocking worker is told to stop; it
+    ///   notices between steps and during pack transfer, and a network read in progress ends
+    ///   when the transport's own timeout (set to the same deadline for `git://` and
+    ///   `http(s)://`, `ConnectTimeout` for ssh) fires. Until then it holds the cache lock.
+    /// - Artifacts share unchanged files through hard links and the least recently used one
+    ///   beyond [`GitSourceOptions::keep_artifacts`] is recycled: treat them as read-only, and
+    ///   do not hold on to more revisions than that at once.
     pub async fn fetch_detailed(&self) -> Result<Fetched, Error> {
         let interrupt = Arc::new(AtomicBool::new(false));
         let _guard = InterruptOnDrop(interrupt.clone());
