@@ -59,19 +59,19 @@ impl Tok {
 }
 
 #[derive(Clone, Debug)]
-pub(crate) struct Item {
+pub(crate) struct Item<'a> {
     pub typ: Tok,
     pub pos: usize,
-    pub val: String,
+    pub val: std::borrow::Cow<'a, str>,
     pub line: usize,
 }
 
-impl Item {
+impl Item<'_> {
     /// Go's `item.String()` as used in "unexpected %s" messages.
     pub(crate) fn describe(&self) -> String {
         match self.typ {
             Tok::Eof => "EOF".into(),
-            Tok::Error => self.val.clone(),
+            Tok::Error => self.val.to_string(),
             t if t.is_keyword() => format!("<{}>", self.val),
             _ => {
                 if self.val.chars().count() > 10 {
@@ -185,11 +185,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn emit(&mut self, t: Tok) -> Item {
+    fn emit(&mut self, t: Tok) -> Item<'a> {
+        let input: &'a str = self.input;
         let it = Item {
             typ: t,
             pos: self.start,
-            val: self.input[self.start..self.pos].to_string(),
+            val: std::borrow::Cow::Borrowed(&input[self.start..self.pos]),
             line: self.start_line,
         };
         self.start = self.pos;
@@ -203,12 +204,12 @@ impl<'a> Lexer<'a> {
         self.start_line = self.line;
     }
 
-    fn errorf(&mut self, msg: String) -> Item {
+    fn errorf(&mut self, msg: String) -> Item<'a> {
         self.state = State::Done;
         Item {
             typ: Tok::Error,
             pos: self.start,
-            val: msg,
+            val: std::borrow::Cow::Owned(msg),
             line: self.start_line,
         }
     }
@@ -233,14 +234,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    pub(crate) fn next_item(&mut self) -> Item {
+    pub(crate) fn next_item(&mut self) -> Item<'a> {
         loop {
             match self.state {
                 State::Done => {
                     return Item {
                         typ: Tok::Eof,
                         pos: self.pos,
-                        val: String::new(),
+                        val: std::borrow::Cow::Borrowed(""),
                         line: self.line,
                     };
                 }
@@ -269,7 +270,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_text(&mut self) -> Option<Item> {
+    fn lex_text(&mut self) -> Option<Item<'a>> {
         self.width = 0;
         if let Some(x) = self.input[self.pos..].find(LEFT) {
             self.pos += x;
@@ -309,7 +310,7 @@ impl<'a> Lexer<'a> {
         (false, false)
     }
 
-    fn lex_left_delim(&mut self) -> Option<Item> {
+    fn lex_left_delim(&mut self) -> Option<Item<'a>> {
         self.pos += LEFT.len();
         let trim = has_left_trim(&self.input[self.pos..]);
         let after = if trim { 2 } else { 0 };
@@ -327,7 +328,7 @@ impl<'a> Lexer<'a> {
         Some(it)
     }
 
-    fn lex_comment(&mut self) -> Option<Item> {
+    fn lex_comment(&mut self) -> Option<Item<'a>> {
         self.pos += 2;
         let Some(i) = self.input[self.pos..].find("*/") else {
             return Some(self.errorf("unclosed comment".into()));
@@ -350,7 +351,7 @@ impl<'a> Lexer<'a> {
         None
     }
 
-    fn lex_right_delim(&mut self) -> Item {
+    fn lex_right_delim(&mut self) -> Item<'a> {
         let trim = has_right_trim(&self.input[self.pos..]);
         if trim {
             self.pos += 2;
@@ -367,7 +368,7 @@ impl<'a> Lexer<'a> {
         it
     }
 
-    fn lex_inside_action(&mut self) -> Option<Item> {
+    fn lex_inside_action(&mut self) -> Option<Item<'a>> {
         let (delim, _) = self.at_right_delim();
         if delim {
             if self.paren_depth == 0 {
@@ -436,7 +437,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_space(&mut self) -> Option<Item> {
+    fn lex_space(&mut self) -> Option<Item<'a>> {
         let mut n = 0;
         while let Some(c) = self.peek() {
             if !is_space(c) {
@@ -466,7 +467,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_identifier(&mut self) -> Item {
+    fn lex_identifier(&mut self) -> Item<'a> {
         loop {
             match self.next() {
                 Some(c) if is_alnum(c) => {}
@@ -505,14 +506,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_variable(&mut self) -> Item {
+    fn lex_variable(&mut self) -> Item<'a> {
         if self.at_terminator() {
             return self.emit(Tok::Variable);
         }
         self.lex_field_or_variable(Tok::Variable)
     }
 
-    fn lex_field_or_variable(&mut self, typ: Tok) -> Item {
+    fn lex_field_or_variable(&mut self, typ: Tok) -> Item<'a> {
         if self.at_terminator() {
             return if typ == Tok::Variable {
                 self.emit(Tok::Variable)
@@ -537,7 +538,7 @@ impl<'a> Lexer<'a> {
         self.emit(typ)
     }
 
-    fn lex_char(&mut self) -> Item {
+    fn lex_char(&mut self) -> Item<'a> {
         loop {
             match self.next() {
                 Some('\\') => match self.next() {
@@ -554,7 +555,7 @@ impl<'a> Lexer<'a> {
         self.emit(Tok::CharConstant)
     }
 
-    fn lex_number(&mut self) -> Item {
+    fn lex_number(&mut self) -> Item<'a> {
         if !self.scan_number() {
             let s = self.input[self.start..self.pos].to_string();
             return self.errorf(format!(
@@ -611,7 +612,7 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn lex_quote(&mut self) -> Item {
+    fn lex_quote(&mut self) -> Item<'a> {
         loop {
             match self.next() {
                 Some('\\') => match self.next() {
@@ -626,7 +627,7 @@ impl<'a> Lexer<'a> {
         self.emit(Tok::String)
     }
 
-    fn lex_raw_quote(&mut self) -> Item {
+    fn lex_raw_quote(&mut self) -> Item<'a> {
         loop {
             match self.next() {
                 None => return self.errorf("unterminated raw quoted string".into()),

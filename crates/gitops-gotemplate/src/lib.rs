@@ -200,7 +200,7 @@ impl Templates {
     pub fn new(engine: &Engine) -> Templates {
         Templates {
             engine: engine.clone(),
-            trees: TreeMap::new(),
+            trees: TreeMap::default(),
         }
     }
 

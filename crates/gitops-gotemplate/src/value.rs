@@ -193,7 +193,7 @@ impl Map {
     pub fn new(kind: MapKind) -> Self {
         Map {
             kind,
-            inner: Arc::new(RwLock::new(BTreeMap::new())),
+            inner: Arc::new(RwLock::new(BTreeMap::default())),
         }
     }
     /// A map from entries.

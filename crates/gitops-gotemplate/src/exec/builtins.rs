@@ -442,7 +442,7 @@ impl Exec<'_> {
                         });
                     }
                 };
-                let mut map = super::TreeMap::new();
+                let mut map = super::TreeMap::default();
                 for t in trees {
                     let empty = crate::parse::node::is_empty_tree(&t.root);
                     let exists = map.contains_key(&t.name) || self.lookup(&t.name).is_some();

@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub(crate) use locate::AtKind;
 
 /// Templates by name.
-pub(crate) type TreeMap = HashMap<Str, Arc<Tree>>;
+pub(crate) type TreeMap = rustc_hash::FxHashMap<Str, Arc<Tree>>;
 
 const RED_ZONE: usize = 128 * 1024;
 const STACK_GROW: usize = 4 * 1024 * 1024;
@@ -739,7 +739,8 @@ impl<'e> Exec<'e> {
         fin: Final,
     ) -> Result<Value, Error> {
         self.at(pos, AtKind::Arg);
-        let Some(f) = self.engine.funcs.get(name).cloned() else {
+        let engine = self.engine;
+        let Some(f) = engine.funcs.get(name) else {
             return Err(self.errorf(format!(
                 "{} is not a defined function",
                 crate::funcs::strings::go_quote(name, false)
@@ -749,7 +750,7 @@ impl<'e> Exec<'e> {
             Some(c) => (c.pos, AtKind::Command),
             None => (pos, AtKind::Arg),
         };
-        self.eval_call(dot, &f, cmd, call_pos, call_kind, name, args, fin)
+        self.eval_call(dot, f, cmd, call_pos, call_kind, name, args, fin)
     }
 
     #[allow(clippy::too_many_arguments)]

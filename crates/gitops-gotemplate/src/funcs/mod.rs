@@ -16,7 +16,6 @@ pub(crate) mod url;
 
 use crate::error::Error;
 use crate::value::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The Go type of a function parameter, which decides how arguments are checked and converted.
@@ -149,7 +148,7 @@ impl Function {
 }
 
 /// Named template functions.
-pub type FuncMap = HashMap<String, Function>;
+pub type FuncMap = rustc_hash::FxHashMap<String, Function>;
 
 pub(crate) fn ferr(msg: impl Into<String>) -> Error {
     Error::func(msg)
@@ -183,7 +182,7 @@ pub(crate) fn regv(
 pub(crate) fn builtins() -> FuncMap {
     use ArgType::*;
     use Builtin as B;
-    let mut m = FuncMap::new();
+    let mut m = FuncMap::default();
     let mut b = |name: &str, bi: Builtin, p: Vec<ArgType>, v: Option<ArgType>| {
         m.insert(name.to_string(), Function::builtin(bi, p, v));
     };
@@ -211,7 +210,7 @@ pub(crate) fn builtins() -> FuncMap {
 
 /// Sprig's text function map, without `env` and `expandenv` (as Helm does).
 pub(crate) fn sprig() -> FuncMap {
-    let mut m = FuncMap::new();
+    let mut m = FuncMap::default();
     strings::register(&mut m);
     math::register(&mut m);
     lists::register(&mut m);

@@ -210,7 +210,7 @@ pub fn top_values(
     capabilities: Value,
     files: Value,
 ) -> Value {
-    let mut m = BTreeMap::new();
+    let mut m = BTreeMap::default();
     m.insert(
         Str::from("Values"),
         match values {
@@ -245,7 +245,7 @@ pub fn render(
     for t in &order {
         set.parse(&t.name, &t.text)?;
     }
-    let mut out = BTreeMap::new();
+    let mut out = BTreeMap::default();
     for t in &order {
         let base = t.name.rsplit('/').next().unwrap_or(&t.name);
         if base.starts_with('_') {

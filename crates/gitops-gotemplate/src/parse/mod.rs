@@ -41,7 +41,7 @@ struct Parser<'a, 'f> {
     lex: Lexer<'a>,
     text: Arc<str>,
     parse_name: Str,
-    token: [Option<Item>; 3],
+    token: [Option<Item<'a>>; 3],
     peek_count: usize,
     last_line: usize,
     vars: Vec<String>,
@@ -110,7 +110,7 @@ fn unquote(s: &str) -> Result<String, String> {
     crate::funcs::strings::go_unquote(s)
 }
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'a, '_> {
     fn errorf(&self, msg: impl AsRef<str>) -> Error {
         Error::Parse {
             name: self.parse_name.to_string(),
@@ -123,13 +123,13 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn fetch(&mut self) -> Item {
+    fn fetch(&mut self) -> Item<'a> {
         let it = self.lex.next_item();
         self.last_line = it.line;
         it
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             self.peek_count -= 1;
             self.token[self.peek_count]
@@ -146,18 +146,18 @@ impl Parser<'_, '_> {
         self.peek_count += 1;
     }
 
-    fn backup2(&mut self, t1: Item) {
+    fn backup2(&mut self, t1: Item<'a>) {
         self.token[1] = Some(t1);
         self.peek_count = 2;
     }
 
-    fn backup3(&mut self, t2: Item, t1: Item) {
+    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
         self.token[1] = Some(t1);
         self.token[2] = Some(t2);
         self.peek_count = 3;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'a> {
         if self.peek_count > 0
             && let Some(t) = &self.token[self.peek_count - 1]
         {
@@ -169,7 +169,7 @@ impl Parser<'_, '_> {
         it
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let t = self.next();
             if t.typ != Tok::Space {
@@ -178,13 +178,13 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'a> {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn expect(&mut self, expected: Tok, context: &str) -> PResult<Item> {
+    fn expect(&mut self, expected: Tok, context: &str) -> PResult<Item<'a>> {
         let t = self.next_non_space();
         if t.typ != expected {
             return Err(self.unexpected(&t, context));
@@ -280,7 +280,7 @@ impl Parser<'_, '_> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let t = self.next_non_space();
         match t.typ {
-            Tok::Text => Ok(Parsed::Node(Node::Text(Str::from(t.val.as_str())))),
+            Tok::Text => Ok(Parsed::Node(Node::Text(Str::from(&*t.val)))),
             Tok::LeftDelim => {
                 self.action_line = t.line;
                 let r = self.action();
@@ -353,12 +353,12 @@ impl Parser<'_, '_> {
             if next.typ == Tok::Assign || next.typ == Tok::Declare {
                 pipe.is_assign = next.typ == Tok::Assign;
                 self.next_non_space();
-                pipe.decl.push(Str::from(v.val.as_str()));
-                self.vars.push(v.val.clone());
+                pipe.decl.push(Str::from(&*v.val));
+                self.vars.push(v.val.to_string());
             } else if next.typ == Tok::Char && next.val == "," {
                 self.next_non_space();
-                pipe.decl.push(Str::from(v.val.as_str()));
-                self.vars.push(v.val.clone());
+                pipe.decl.push(Str::from(&*v.val));
+                self.vars.push(v.val.to_string());
                 if context == "range" && pipe.decl.len() < 2 {
                     match self.peek_non_space().typ {
                         Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
@@ -634,7 +634,7 @@ impl Parser<'_, '_> {
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: Str::from(t.val.as_str()),
+                    name: Str::from(&*t.val),
                 }
             }
             Tok::Dot => Arg::Dot { pos: t.pos },
@@ -682,7 +682,7 @@ impl Parser<'_, '_> {
                 let s = unquote(&t.val).map_err(|e| self.errorf(e))?;
                 Arg::String {
                     pos: t.pos,
-                    quoted: Str::from(t.val.as_str()),
+                    quoted: Str::from(&*t.val),
                     text: Str::from(s.as_str()),
                 }
             }
