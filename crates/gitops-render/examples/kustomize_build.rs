@@ -1,7 +1,10 @@
 //! `kustomize build` with gitops-render: prints the objects of a kustomization directory in
 //! kustomize's YAML style. Used by `benches/kustomize_compare.sh` for whole-process timing.
 //!
-//! usage: cargo run --release -p gitops-render --example kustomize_build -- DIR
+//! usage: cargo run --release -p gitops-render --example kustomize_build -- DIR [ROOT]
+//!
+//! Nothing outside ROOT is read; it defaults to the current directory when DIR is a relative
+//! path, else to `/`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,12 +15,33 @@ use gitops_render::RenderOptions;
 use gitops_render::kustomize::{KustomizeRenderer, yaml};
 
 fn main() -> ExitCode {
-    let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
-        eprintln!("usage: kustomize_build DIR");
+    let mut args = std::env::args_os().skip(1).map(PathBuf::from);
+    let Some(dir) = args.next() else {
+        eprintln!("usage: kustomize_build DIR [ROOT]");
         return ExitCode::from(2);
     };
-    let renderer = KustomizeRenderer::new(RenderOptions::default().display_root(&dir));
-    match renderer.render_blocking(&Artifact::local(&dir, "local")) {
+    let root = args.next().unwrap_or_else(|| {
+        if dir.is_relative() {
+            PathBuf::from(".")
+        } else {
+            PathBuf::from("/")
+        }
+    });
+    let Ok(path) = std::path::absolute(&dir).and_then(|d| {
+        let root = std::path::absolute(&root)?;
+        d.strip_prefix(&root)
+            .map(PathBuf::from)
+            .map_err(|_| std::io::Error::other("DIR is not inside ROOT"))
+    }) else {
+        eprintln!("error: {} is not inside {}", dir.display(), root.display());
+        return ExitCode::from(2);
+    };
+    let renderer = KustomizeRenderer::new(RenderOptions::default());
+    let artifact = Artifact {
+        path,
+        ..Artifact::local(&root, "local")
+    };
+    match renderer.render_blocking(&artifact) {
         Ok(rendered) => {
             let text = yaml::to_string(&rendered.objects);
             let mut out = std::io::stdout().lock();

@@ -1,6 +1,7 @@
 //! Safe reading of an artifact's files: nothing outside the root, no huge files.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -71,6 +72,8 @@ pub(crate) struct Root {
     canonical: PathBuf,
     display: Option<PathBuf>,
     max_file_size: u64,
+    /// Directories already resolved (relative path to canonical path).
+    dirs: RefCell<HashMap<PathBuf, PathBuf>>,
 }
 
 impl Root {
@@ -89,6 +92,7 @@ impl Root {
             canonical,
             display: options.display_root.clone(),
             max_file_size: options.max_file_size,
+            dirs: RefCell::new(HashMap::new()),
         })
     }
 
@@ -201,36 +205,76 @@ impl Root {
     /// Reads a file (relative to the root), within the size limit.
     pub(crate) fn read_bytes(&self, rel: &Path) -> Result<Vec<u8>, RenderError> {
         let path = self.confine(rel)?;
-        let shown = self.display(rel);
-        let size = fs::metadata(&path).map_err(io(&shown))?.len();
+        self.read_resolved(&path, rel)
+    }
+
+    /// Reads a file already resolved by [`Root::probe`], within the size limit.
+    pub(crate) fn read_resolved(
+        &self,
+        canonical: &Path,
+        rel: &Path,
+    ) -> Result<Vec<u8>, RenderError> {
+        let shown = || self.display(rel);
+        let size = fs::metadata(canonical).map_err(io(&shown()))?.len();
         if size > self.max_file_size {
             return Err(RenderError::FileTooLarge {
-                path: shown,
+                path: shown(),
                 size,
                 limit: self.max_file_size,
             });
         }
-        fs::read(&path).map_err(io(&shown))
+        fs::read(canonical).map_err(io(&shown()))
     }
 
     /// What is at `rel` (relative to the root): nothing, a file or a directory. Symlinks are
     /// followed, and must stay inside the root.
     pub(crate) fn kind_of(&self, rel: &Path) -> Result<EntryKind, RenderError> {
+        Ok(self.probe(rel)?.0)
+    }
+
+    /// What is at `rel`, and where it is with every symlink resolved (confined to the root).
+    ///
+    /// Directories are resolved once and remembered, so probing many files of one directory
+    /// costs one `lstat` each.
+    pub(crate) fn probe(&self, rel: &Path) -> Result<(EntryKind, PathBuf), RenderError> {
         let full = self.dir.join(rel);
-        if fs::symlink_metadata(&full).is_err() {
-            return Ok(EntryKind::Missing);
-        }
-        let target = self.confine(rel)?;
-        let meta = fs::metadata(&target).map_err(io(&self.display(rel)))?;
-        Ok(if meta.is_dir() {
+        let Ok(meta) = fs::symlink_metadata(&full) else {
+            return Ok((EntryKind::Missing, PathBuf::new()));
+        };
+        let symlink = meta.file_type().is_symlink();
+        let canonical = match (symlink, rel.parent(), rel.file_name()) {
+            (false, _, _) if meta.is_dir() => self.canonical_dir(rel)?,
+            (false, Some(parent), Some(name)) => self.canonical_dir(parent)?.join(name),
+            _ => self.confine(rel)?,
+        };
+        let is_dir = if symlink {
+            fs::metadata(&canonical)
+                .map_err(io(&self.display(rel)))?
+                .is_dir()
+        } else {
+            meta.is_dir()
+        };
+        let kind = if is_dir {
             EntryKind::Dir
         } else {
             EntryKind::File
-        })
+        };
+        Ok((kind, canonical))
+    }
+
+    fn canonical_dir(&self, rel: &Path) -> Result<PathBuf, RenderError> {
+        if let Some(known) = self.dirs.borrow().get(rel) {
+            return Ok(known.clone());
+        }
+        let canonical = self.confine(rel)?;
+        self.dirs
+            .borrow_mut()
+            .insert(rel.to_path_buf(), canonical.clone());
+        Ok(canonical)
     }
 
     /// The path with every symlink resolved (it must exist and stay inside the root).
     pub(crate) fn canonical(&self, rel: &Path) -> Result<PathBuf, RenderError> {
-        self.confine(rel)
+        self.canonical_dir(rel)
     }
 }

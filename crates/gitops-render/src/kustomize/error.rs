@@ -81,6 +81,16 @@ pub enum KustomizeError {
         /// The kustomization's directory.
         root: PathBuf,
     },
+    /// A field names a path outside the artifact's root (reads never leave it).
+    #[error("{}: {field}: {} leaves the root of the source", file.display(), path.display())]
+    LeavesRoot {
+        /// The kustomization file.
+        file: PathBuf,
+        /// The field.
+        field: String,
+        /// The path as written.
+        path: PathBuf,
+    },
     /// Kustomizations refer to each other in a cycle (or to a directory that contains them).
     #[error(
         "{}: {field}: cycle: {} contains the kustomization {} that refers to it",

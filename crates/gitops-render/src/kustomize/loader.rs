@@ -34,6 +34,8 @@ pub(crate) struct Dir {
 pub(crate) struct FileRef {
     tree: usize,
     rel: PathBuf,
+    /// With every symlink resolved.
+    canonical: PathBuf,
 }
 
 /// What a path in a kustomization names.
@@ -136,7 +138,8 @@ impl<'a> Files<'a> {
         let mut found = None;
         for name in KUSTOMIZATION_FILES {
             let rel = dir.rel.join(name);
-            if root.kind_of(&rel)? == EntryKind::File {
+            let (kind, canonical) = root.probe(&rel)?;
+            if kind == EntryKind::File {
                 if found.is_some() {
                     return Err(KustomizeError::MultipleKustomizations {
                         dir: self.display_dir(dir),
@@ -145,6 +148,7 @@ impl<'a> Files<'a> {
                 found = Some(FileRef {
                     tree: dir.tree,
                     rel,
+                    canonical,
                 });
             }
         }
@@ -153,14 +157,19 @@ impl<'a> Files<'a> {
 
     /// Reads a file as text, recording it as an input.
     pub(crate) fn read(&mut self, file: &FileRef) -> Result<String, KustomizeError> {
-        let text = self.trees[file.tree].root.read(&file.rel)?;
-        self.record(file);
-        Ok(text)
+        let bytes = self.read_bytes(file)?;
+        String::from_utf8(bytes).map_err(|_| {
+            KustomizeError::from(RenderError::NotUtf8 {
+                path: self.display_file(file),
+            })
+        })
     }
 
     /// Reads a file's bytes, recording it as an input.
     pub(crate) fn read_bytes(&mut self, file: &FileRef) -> Result<Vec<u8>, KustomizeError> {
-        let bytes = self.trees[file.tree].root.read_bytes(&file.rel)?;
+        let bytes = self.trees[file.tree]
+            .root
+            .read_resolved(&file.canonical, &file.rel)?;
         self.record(file);
         Ok(bytes)
     }
@@ -188,13 +197,13 @@ impl<'a> Files<'a> {
         }
         let root = &self.trees[from.tree].root;
         let joined = from.rel.join(path);
-        let rel = normalize(&joined).ok_or_else(|| KustomizeError::OutsideRoot {
+        let rel = normalize(&joined).ok_or_else(|| KustomizeError::LeavesRoot {
             file: site.file.to_path_buf(),
             field: site.field.to_owned(),
             path: PathBuf::from(path),
-            root: root.display(Path::new("")),
         })?;
-        match root.kind_of(&rel)? {
+        let (kind, canonical) = root.probe(&rel)?;
+        match kind {
             EntryKind::Missing => Err(KustomizeError::Missing {
                 file: site.file.to_path_buf(),
                 field: site.field.to_owned(),
@@ -207,6 +216,7 @@ impl<'a> Files<'a> {
             EntryKind::File => Ok(Entry::File(FileRef {
                 tree: from.tree,
                 rel,
+                canonical,
             })),
         }
     }
@@ -244,8 +254,7 @@ impl<'a> Files<'a> {
         }
         let root = &self.trees[from.tree].root;
         let dir = root.canonical(&from.rel)?;
-        let target = root.canonical(&file.rel)?;
-        if target.starts_with(&dir) {
+        if file.canonical.starts_with(&dir) {
             Ok(())
         } else {
             Err(KustomizeError::OutsideRoot {

@@ -1,7 +1,7 @@
 //! [`ResMap`]: the ordered resources of a build, with the identity lookups kustomize makes
 //! (indexed, so that adding n resources costs O(n), not O(n²)).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use serde_json::{Map, Value};
 
@@ -90,12 +90,12 @@ impl ResMap {
         Ok(())
     }
 
-    /// Indices of the resources any of whose identities (previous or current) `matches`.
-    pub(crate) fn matching_any_id(&self, matches: impl Fn(&ResId) -> bool) -> Vec<usize> {
+    /// Indices of the resources any of whose identities (previous or current) equals `id`.
+    pub(crate) fn matching_any_id(&self, id: &ResId) -> Vec<usize> {
         self.list
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.prev_ids().iter().any(&matches) || matches(&r.cur_id()))
+            .filter(|(_, r)| r.any_id_equals(id))
             .map(|(i, _)| i)
             .collect()
     }
@@ -103,7 +103,7 @@ impl ResMap {
     /// kustomize's `appendReplaceOrMerge`, for generated resources.
     pub(crate) fn absorb(&mut self, res: Resource) -> Result<(), AddError> {
         let id = res.cur_id();
-        let matches = self.matching_any_id(|other| other.equals(&id));
+        let matches = self.matching_any_id(&id);
         let behavior = res.build.behavior.unwrap_or_default();
         match matches.as_slice() {
             [] => match behavior {

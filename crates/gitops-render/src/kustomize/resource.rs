@@ -138,12 +138,6 @@ impl ResId {
         }
     }
 
-    /// kustomize's `ResId.Equals`: same GVK, name and effective namespace.
-    pub(crate) fn equals(&self, other: &ResId) -> bool {
-        self.name == other.name
-            && self.gvk == other.gvk
-            && self.effective_namespace() == other.effective_namespace()
-    }
 
     /// A key that is equal exactly when [`ResId::equals`] is.
     pub(crate) fn key(&self) -> IdKey {
@@ -335,6 +329,26 @@ impl Resource {
                 cluster_scoped: false,
             })
             .collect()
+    }
+
+    /// kustomize's "any id equals" test (current or previous identity), without allocating.
+    pub(crate) fn any_id_equals(&self, id: &ResId) -> bool {
+        let (group, version) = self.group_version();
+        if group != id.gvk.group || version != id.gvk.version {
+            return false;
+        }
+        let want_ns = id.effective_namespace();
+        if self.name() == id.name
+            && self.kind() == id.gvk.kind
+            && self.cur_effective_namespace() == want_ns
+        {
+            return true;
+        }
+        self.build.prev.iter().any(|p| {
+            p.name == id.name
+                && p.kind == id.gvk.kind
+                && effective_namespace(&p.namespace) == want_ns
+        })
     }
 
     /// The original identity: the oldest previous one, or the current one.

@@ -173,7 +173,7 @@ fn by_id(resources: &[Resource], id: &ResId, site: Site<'_>) -> Result<usize, Ku
     let matches: Vec<usize> = resources
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.cur_id().equals(id) || r.prev_ids().iter().any(|p| p.equals(id)))
+        .filter(|(_, r)| r.any_id_equals(id))
         .map(|(i, _)| i)
         .collect();
     match matches.as_slice() {
