@@ -43,6 +43,8 @@ impl Kubectl {
         let out = Command::new(&self.bin)
             .arg("--kubeconfig")
             .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("cache"))
             .args(args)
             .output()
             .await
@@ -398,6 +400,8 @@ async fn get_watch_streams_new_objects() {
     let mut child = Command::new(&k.bin)
         .arg("--kubeconfig")
         .arg(&k.kubeconfig)
+        .arg("--cache-dir")
+        .arg(k.dir.path().join("cache"))
         .args([
             "get",
             "configmaps",
