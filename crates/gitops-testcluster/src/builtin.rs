@@ -55,6 +55,7 @@ where
         }),
         schema: None,
         custom: false,
+        printer_columns: vec![],
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::registry::{ResourceDef, ResourceKey, ScalePaths};
+use crate::registry::{PrinterColumn, ResourceDef, ResourceKey, ScalePaths};
 use crate::store::State;
 use crate::util::{get_path, get_str};
 
@@ -63,6 +63,19 @@ pub fn defs_from_crd(crd: &Value) -> Vec<ResourceDef> {
                     .cloned()
                     .map(Arc::new),
                 custom: true,
+                printer_columns: v
+                    .get("additionalPrinterColumns")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|c| PrinterColumn {
+                        name: get_str(c, &["name"]).unwrap_or_default().to_string(),
+                        type_: get_str(c, &["type"]).unwrap_or("string").to_string(),
+                        json_path: get_str(c, &["jsonPath"]).unwrap_or_default().to_string(),
+                        description: get_str(c, &["description"]).unwrap_or_default().to_string(),
+                        priority: c.get("priority").and_then(Value::as_i64).unwrap_or(0),
+                    })
+                    .collect(),
             },
         ));
     }

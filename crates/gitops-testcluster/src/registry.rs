@@ -25,6 +25,21 @@ pub struct ScalePaths {
     pub label_selector: Option<String>,
 }
 
+/// A column of `kubectl get` output (a CRD's `additionalPrinterColumns`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrinterColumn {
+    /// Header.
+    pub name: String,
+    /// `string`, `integer`, `number`, `boolean` or `date`.
+    pub type_: String,
+    /// JSONPath into the object (simple dotted paths and `[?(@.f=="v")]` filters).
+    pub json_path: String,
+    /// Description.
+    pub description: String,
+    /// 0 shows by default; higher only with `-o wide`.
+    pub priority: i64,
+}
+
 /// One served resource in one version.
 #[derive(Debug, Clone)]
 pub struct ResourceDef {
@@ -52,6 +67,8 @@ pub struct ResourceDef {
     pub schema: Option<Arc<Value>>,
     /// True for resources defined by a CRD.
     pub custom: bool,
+    /// Extra printer columns (CRDs).
+    pub printer_columns: Vec<PrinterColumn>,
 }
 
 impl ResourceDef {

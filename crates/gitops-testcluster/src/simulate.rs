@@ -44,6 +44,9 @@ fn delayed(key: &ResourceKey) -> Option<bool> {
     match (key.group.as_str(), key.plural.as_str()) {
         ("apps", "deployments" | "statefulsets" | "daemonsets" | "replicasets")
         | ("batch", "jobs")
+        | ("networking.k8s.io", "ingresses")
+        | ("policy", "poddisruptionbudgets")
+        | ("autoscaling", "horizontalpodautoscalers")
         | ("", "persistentvolumeclaims" | "services" | "pods") => Some(true),
         ("apiextensions.k8s.io", "customresourcedefinitions") | ("", "namespaces") => Some(false),
         _ => None,
@@ -463,6 +466,48 @@ fn reconcile(st: &mut State, r: &ObjRef) {
             }
         }
         ("", "pods") => write_status(st, r, &v, pod_status(&v)),
+        ("networking.k8s.io", "ingresses") => {
+            let ip = v
+                .pointer("/status/loadBalancer/ingress/0/ip")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("192.0.2.{}", st.seq % 250 + 1));
+            write_status(
+                st,
+                r,
+                &v,
+                json!({"loadBalancer": {"ingress": [{"ip": ip}]}}),
+            );
+        }
+        ("policy", "poddisruptionbudgets") => {
+            let old = v.pointer("/status/conditions");
+            let s = json!({
+                "observedGeneration": generation(&v),
+                "currentHealthy": 1,
+                "desiredHealthy": 1,
+                "expectedPods": 1,
+                "disruptionsAllowed": 0,
+                "conditions": stamp_conditions(old, vec![cond("DisruptionAllowed", "False", "InsufficientPods", "")], false),
+            });
+            write_status(st, r, &v, s);
+        }
+        ("autoscaling", "horizontalpodautoscalers") => {
+            let n = get_path(&v, &["spec", "minReplicas"])
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
+            let old = v.pointer("/status/conditions");
+            let s = json!({
+                "observedGeneration": generation(&v),
+                "currentReplicas": n,
+                "desiredReplicas": n,
+                "conditions": stamp_conditions(old, vec![
+                    cond("AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size"),
+                    cond("ScalingActive", "True", "ValidMetricFound", "the HPA was able to successfully calculate a replica count"),
+                    cond("ScalingLimited", "False", "DesiredWithinRange", "the desired count is within the acceptable range"),
+                ], false),
+            });
+            write_status(st, r, &v, s);
+        }
         ("", "persistentvolumeclaims") => {
             let s = json!({
                 "phase": "Bound",

@@ -438,3 +438,50 @@ async fn get_watch_streams_new_objects() {
     child.kill().await.unwrap();
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn crd_printer_columns_and_short_names() {
+    let Some((c, k)) = setup().await else { return };
+    let crd = k.write(
+        "crd.yaml",
+        r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, shortNames: [wd]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+"#,
+    );
+    k.ok(&["apply", "--server-side", "-f", &crd]).await;
+    k.ok(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/widgets.example.com",
+        "--timeout=20s",
+    ])
+    .await;
+    let w = k.write("w.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: 7}\n");
+    k.ok(&["apply", "--server-side", "-f", &w]).await;
+    let out = k.ok(&["get", "wd"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].split_whitespace().eq(["NAME", "SIZE"]), "{out}");
+    assert!(lines[1].split_whitespace().eq(["w1", "7"]), "{out}");
+    c.shutdown().await;
+}

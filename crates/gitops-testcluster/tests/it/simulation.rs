@@ -136,6 +136,23 @@ async fn jobs_pvcs_and_load_balancers() {
         .ingress
         .unwrap();
     assert!(ingress[0].ip.is_some());
+    let ing: Api<k8s_openapi::api::networking::v1::Ingress> =
+        Api::namespaced(c.client(), "default");
+    let i: k8s_openapi::api::networking::v1::Ingress =
+        serde_json::from_value(json!({"metadata": {"name": "web"}, "spec": {"defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}}})).unwrap();
+    ing.create(&PostParams::default(), &i).await.unwrap();
+    c.settle().await;
+    let lb = ing
+        .get("web")
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .load_balancer
+        .unwrap()
+        .ingress
+        .unwrap();
+    assert!(lb[0].ip.as_deref().unwrap().starts_with("192.0.2."));
     let job = jobs.get("ok").await.unwrap();
     assert!(
         job.spec.unwrap().selector.is_some(),
