@@ -211,6 +211,12 @@ async fn pump(
     tick.tick().await;
     loop {
         tokio::select! {
+            // Stopping wins over pending events: a dropped watch delivers nothing more.
+            biased;
+            _ = epoch.changed() => return,
+            _ = shutdown.changed() => return,
+            _ = tx.closed() => return,
+            _ = &mut deadline => return,
             ev = rx.recv() => match ev {
                 Ok(e) => {
                     if e.rv <= last_rv {
@@ -231,10 +237,6 @@ async fn pump(
                     return;
                 }
             }
-            _ = &mut deadline => return,
-            _ = epoch.changed() => return,
-            _ = shutdown.changed() => return,
-            _ = tx.closed() => return,
         }
     }
 }

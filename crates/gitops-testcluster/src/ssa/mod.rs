@@ -207,11 +207,8 @@ pub fn apply(req: &ApplyRequest<'_>, types: &TypeInfo<'_>) -> Result<Value, Vec<
     // Only the endpoint's part of the object is applied.
     if let Some(m) = applied.as_object_mut() {
         match req.scope {
-            Scope::Main => {
-                if req.live.is_some() {
-                    m.remove("status");
-                }
-            }
+            // The caller strips `status` when a status subresource owns it.
+            Scope::Main => {}
             Scope::Status => m.retain(|k, _| k == "status" || k == "apiVersion" || k == "kind"),
             Scope::All => {}
         }

@@ -124,6 +124,10 @@ fn apply(
         )));
     }
     let mut body = body.clone();
+    if def.status && o.scope == Scope::Main {
+        // The status subresource owns status: the main resource ignores it.
+        remove_path(&mut body, &["status"]);
+    }
     prune_custom(def, &mut body, o.strict)?;
     let body = &body;
     let now = now_rfc3339();
