@@ -117,10 +117,15 @@ pub struct InventoryError {
     pub reason: String,
 }
 
-/// The KEP-3659 id of an ApplySet whose parent is the ConfigMap `name` in `namespace`:
-/// `applyset-<base64url(sha256("<name>.<namespace>.ConfigMap."))>-v1`.
+/// The KEP-3659 id of an ApplySet whose parent is the ConfigMap `name` in `namespace`.
 pub fn applyset_id(name: &str, namespace: &str) -> String {
-    let digest = Sha256::digest(format!("{name}.{namespace}.ConfigMap.").as_bytes());
+    applyset_id_for(name, namespace, "ConfigMap", "")
+}
+
+/// The KEP-3659 id of an ApplySet with any parent, as kubectl computes it:
+/// `applyset-<base64url(sha256("<name>.<namespace>.<kind>.<group>"))>-v1`.
+pub fn applyset_id_for(name: &str, namespace: &str, kind: &str, group: &str) -> String {
+    let digest = Sha256::digest(format!("{name}.{namespace}.{kind}.{group}").as_bytes());
     let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
     format!("applyset-{encoded}-v1")
 }

@@ -94,11 +94,12 @@ pub(super) async fn diff(
         .collect();
 
     let key = |r: &ObjectRef| (r.group.clone(), r.kind.clone());
+    let (live, listed) = list_misses(cluster, desired, &kinds, live).await?;
     let work = desired
         .iter()
         .map(|object| {
             let resolved = kinds.get(&key(object.reference())).cloned().flatten();
-            compare_one(cluster, object, resolved, &live)
+            compare_one(cluster, object, resolved, &live, &listed)
         })
         .collect();
     let mut entries: Vec<ChangeSetEntry> =
@@ -128,15 +129,68 @@ fn resource_version(object: &Object) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Desired objects missing from the labelled lists are absent, or someone else's. Where many
+/// of one kind share a namespace (a first sync), one unlabelled LIST of that namespace answers
+/// for all of them instead of a GET each. Returns the live objects found and the scopes
+/// `(group, kind, namespace)` listed completely.
+async fn list_misses(
+    cluster: &KubeCluster,
+    desired: &[Object],
+    kinds: &BTreeMap<(String, String), Option<Resolved>>,
+    mut live: LiveMap,
+) -> Result<(LiveMap, BTreeSet<Scope>), Error> {
+    const WORTH_A_LIST: usize = 4;
+    let mut misses: BTreeMap<Scope, usize> = BTreeMap::new();
+    for object in desired.iter().filter(|o| !live.contains_key(o.reference())) {
+        let r = object.reference();
+        *misses
+            .entry((r.group.clone(), r.kind.clone(), r.namespace.clone()))
+            .or_default() += 1;
+    }
+    let scopes: Vec<(Scope, Resolved)> = misses
+        .into_iter()
+        .filter(|(_, n)| *n >= WORTH_A_LIST)
+        .filter_map(|(scope, _)| {
+            let resolved = kinds
+                .get(&(scope.0.clone(), scope.1.clone()))
+                .cloned()
+                .flatten()?;
+            Some((scope, resolved))
+        })
+        .collect();
+    let work = scopes
+        .iter()
+        .map(|(scope, resolved)| {
+            let namespace = (!scope.2.is_empty()).then_some(scope.2.as_str());
+            super::live::list_all_in(cluster, resolved, namespace)
+        })
+        .collect();
+    let found: Vec<Vec<Object>> = super::bounded(work, cluster.options.concurrency).await?;
+    for object in found.into_iter().flatten() {
+        live.entry(object.reference().clone()).or_insert(object);
+    }
+    Ok((live, scopes.into_iter().map(|(scope, _)| scope).collect()))
+}
+
+/// `(group, kind, namespace)`.
+type Scope = (String, String, String);
+
 async fn compare_one(
     cluster: &KubeCluster,
     object: &Object,
     resolved: Option<Resolved>,
     live: &LiveMap,
+    listed: &BTreeSet<Scope>,
 ) -> Result<ChangeSetEntry, Error> {
     let reference = object.reference().clone();
+    let scope = (
+        reference.group.clone(),
+        reference.kind.clone(),
+        reference.namespace.clone(),
+    );
     let found = match (live.get(&reference), &resolved) {
         (Some(found), _) => Some(found.clone()),
+        (None, _) if listed.contains(&scope) => None,
         // Not carrying our label: absent, or someone else's object we are about to adopt.
         (None, Some(resolved)) => get_one(cluster, resolved, &reference).await?,
         (None, None) => None,

@@ -31,6 +31,15 @@ pub(super) async fn list_kind(
     }
 }
 
+/// Every object of a kind in one namespace (or cluster-wide for `None`), labelled or not.
+pub(super) async fn list_all_in(
+    cluster: &KubeCluster,
+    resolved: &Resolved,
+    namespace: Option<&str>,
+) -> Result<Vec<Object>, Error> {
+    list_in(cluster, resolved, "", namespace).await
+}
+
 async fn list_in(
     cluster: &KubeCluster,
     resolved: &Resolved,
@@ -40,7 +49,10 @@ async fn list_in(
     let api = cluster.api(resolved, namespace);
     let what = || format!("list {}", resolved.resource.kind);
     let mut out = Vec::new();
-    let mut params = ListParams::default().labels(selector).limit(PAGE);
+    let mut params = ListParams::default().limit(PAGE);
+    if !selector.is_empty() {
+        params = params.labels(selector);
+    }
     loop {
         let page = retry(&cluster.options.retry, || api.list(&params))
             .await
