@@ -1,4 +1,4 @@
-//! Benchmarks of the simulated API server over real HTTP: LIST of 10,000 objects out of
+//! Benchmarks of the simulated API server over real HTTP: start-up, LIST of 10,000 objects out of
 //! a 100,000-object store, GET, a no-op server-side apply, create, and one event fanned
 //! out to 50 concurrent watches.
 
@@ -24,6 +24,20 @@ fn benches(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
+    {
+        let mut g = c.benchmark_group("testcluster");
+        g.bench_function("start_and_first_request", |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let cluster = TestCluster::start(Options::default()).await.unwrap();
+                    let cms: Api<ConfigMap> = Api::namespaced(cluster.client(), "default");
+                    cms.list(&Default::default()).await.unwrap();
+                    cluster.shutdown().await;
+                })
+            })
+        });
+        g.finish();
+    }
     let cluster = rt.block_on(TestCluster::start(Options::default())).unwrap();
     let t = Instant::now();
     cluster
