@@ -125,6 +125,26 @@ impl AuthConfig {
         self
     }
 
+    /// Adds a ServiceAccount token: the user `system:serviceaccount:NS:NAME` in the groups
+    /// `system:serviceaccounts` and `system:serviceaccounts:NS`.
+    #[must_use]
+    pub fn with_service_account(
+        self,
+        token: &str,
+        namespace: &str,
+        name: &str,
+        policy: Policy,
+    ) -> Self {
+        let user = format!("system:serviceaccount:{namespace}:{name}");
+        let ns_group = format!("system:serviceaccounts:{namespace}");
+        self.with_user(
+            token,
+            &user,
+            &["system:serviceaccounts", &ns_group, "system:authenticated"],
+            policy,
+        )
+    }
+
     /// Identifies the caller from an `Authorization` header.
     pub fn authenticate(&self, header: Option<&str>) -> Result<User, ApiError> {
         if header.is_none()
