@@ -2,7 +2,7 @@
 //! configurations, generators, components, transformers; at the root, hash suffixes, name
 //! references, vars, local-config removal and sorting.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -68,8 +68,9 @@ pub(crate) struct Target {
     /// The kustomization file, as shown to people.
     pub file: PathBuf,
     pub k: Kustomization,
-    /// The directories (symlinks resolved) of this kustomization and those that refer to it.
-    chain: Vec<PathBuf>,
+    /// The directories of this kustomization and those that refer to it: symlinks resolved,
+    /// and as shown to people.
+    chain: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Target {
@@ -162,7 +163,7 @@ impl Builder<'_> {
     fn load_target(
         &mut self,
         dir: Dir,
-        chain: &[PathBuf],
+        chain: &[(PathBuf, PathBuf)],
         site: Option<Site<'_>>,
     ) -> Result<Target, KustomizeError> {
         let Some(kfile) = self.files.kustomization_file(&dir)? else {
@@ -180,7 +181,10 @@ impl Builder<'_> {
         let text = self.files.read(&kfile)?;
         let k = Kustomization::parse(&text, &file)?;
         let mut chain = chain.to_vec();
-        chain.push(self.files.canonical_dir(&dir)?);
+        chain.push((
+            self.files.canonical_dir(&dir)?,
+            self.files.display_dir(&dir),
+        ));
         Ok(Target {
             dir,
             file,
@@ -292,13 +296,12 @@ impl Builder<'_> {
     /// Loads the kustomization of a directory referred to from `t`, checking for cycles.
     fn enter(&mut self, t: &Target, dir: Dir, site: Site<'_>) -> Result<Target, KustomizeError> {
         let canonical = self.files.canonical_dir(&dir)?;
-        if let Some(visited) = t.chain.iter().find(|v| v.starts_with(&canonical)) {
-            let _ = visited;
+        if let Some((_, visited)) = t.chain.iter().find(|(v, _)| v.starts_with(&canonical)) {
             return Err(KustomizeError::Cycle {
                 file: site.file.to_path_buf(),
                 field: site.field.to_owned(),
                 path: self.files.display_dir(&dir),
-                visited: t.file.parent().map(Path::to_path_buf).unwrap_or_default(),
+                visited: visited.clone(),
             });
         }
         self.load_target(dir, &t.chain, Some(site))

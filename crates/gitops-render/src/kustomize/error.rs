@@ -93,7 +93,7 @@ pub enum KustomizeError {
     },
     /// Kustomizations refer to each other in a cycle (or to a directory that contains them).
     #[error(
-        "{}: {field}: cycle: {} contains the kustomization {} that refers to it",
+        "{}: {field}: cycle: {} is, or contains, {}, which is already being built",
         file.display(), path.display(), visited.display()
     )]
     Cycle {

@@ -13,7 +13,7 @@ use super::types::json_type;
 /// Parses a manifest file's text; `file` names it in origins and errors.
 pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<Resource>, LoadError> {
     let origin: Arc<str> = Arc::from(file);
-    let docs = gitops_core::yaml::parse_documents(text).map_err(|e| LoadError {
+    let docs = super::yaml12::parse_documents(text).map_err(|e| LoadError {
         file: origin.clone(),
         document: e.document,
         item: None,

@@ -62,6 +62,7 @@ mod transformers;
 mod types;
 mod vars;
 pub mod yaml;
+mod yaml12;
 
 use std::path::Path;
 use std::sync::Arc;

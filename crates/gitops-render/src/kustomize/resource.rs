@@ -138,7 +138,6 @@ impl ResId {
         }
     }
 
-
     /// A key that is equal exactly when [`ResId::equals`] is.
     pub(crate) fn key(&self) -> IdKey {
         IdKey {

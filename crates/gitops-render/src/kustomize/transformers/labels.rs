@@ -74,14 +74,15 @@ fn set_entry(node: &mut Value, key: &str, value: &str) -> Result<(), String> {
     }
 }
 
-/// `buildMetadata: [managedByLabel]`: kustomize labels every object with its version.
+/// `buildMetadata: [managedByLabel]`: kustomize labels every object with its version, which
+/// the kustomize built into kubectl (the reference) reports as `(devel)`.
 pub(crate) fn add_managed_by(
     resources: &mut [Resource],
     site: Site<'_>,
 ) -> Result<(), KustomizeError> {
     let pairs = BTreeMap::from([(
         "app.kubernetes.io/managed-by".to_owned(),
-        "kustomize-v5.5.0".to_owned(),
+        "kustomize-(devel)".to_owned(),
     )]);
     set_entries(
         resources,
