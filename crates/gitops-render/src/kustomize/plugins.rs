@@ -57,7 +57,7 @@ fn check_builtin(res: &Resource, site: Site<'_>) -> Result<(), KustomizeError> {
             file: site.file.to_path_buf(),
             field: site.field.to_owned(),
             what: format!(
-                "the external plugin {} (apiVersion {}); only builtin plugins are",
+                "the external plugin {} (apiVersion {})",
                 res.kind(),
                 res.api_version()
             ),
