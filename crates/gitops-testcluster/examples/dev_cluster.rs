@@ -15,6 +15,7 @@ async fn main() -> Result<(), gitops_testcluster::Error> {
         state_file: args.next().map(Into::into),
         simulate_delay: Duration::from_millis(500),
         tls: std::env::var("TC_TLS").is_ok(),
+        simulate_pods: true,
         ..Options::default()
     };
     let cluster = TestCluster::start(options).await?;

@@ -151,6 +151,9 @@ pub struct Options {
     pub namespaces: Vec<String>,
     /// How often [`TestCluster::run_until`] saves the state file while serving.
     pub save_interval: Duration,
+    /// kwok-style children: Deployments get ReplicaSets, workloads get Pod objects on one
+    /// simulated Node (nothing runs). Off by default: tests see only what they create.
+    pub simulate_pods: bool,
 }
 
 impl Default for Options {
@@ -170,6 +173,7 @@ impl Default for Options {
                 .map(|s| (*s).to_string())
                 .collect(),
             save_interval: Duration::from_secs(5),
+            simulate_pods: false,
         }
     }
 }
@@ -263,7 +267,7 @@ impl TestCluster {
         let client = client_for(&url, &options.auth.admin_token, tls.as_ref())?;
         let faults = Arc::new(Faults::new(options.faults.clone()));
         let log = Arc::new(RequestLog::default());
-        let sim = Simulation::new(store.clone(), options.simulate_delay);
+        let sim = Simulation::new(store.clone(), options.simulate_delay, options.simulate_pods);
         let (sim_stop, sim_rx) = watch::channel(false);
         tokio::spawn(sim.clone().run(sim_rx));
         let cluster = Self {
@@ -643,6 +647,9 @@ fn seed(store: &Store, options: &Options) -> Result<(), Error> {
                 &mut st,
                 json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
             )?;
+        }
+        if options.simulate_pods {
+            insert_one(&mut st, simulate::node())?;
         }
     }
     Ok(())

@@ -160,3 +160,87 @@ async fn jobs_pvcs_and_load_balancers() {
     );
     c.shutdown().await;
 }
+
+#[tokio::test]
+async fn optional_pods_follow_workloads() {
+    use k8s_openapi::api::apps::v1::ReplicaSet;
+    use k8s_openapi::api::core::v1::{Node, Pod};
+    use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
+    let c = TestCluster::start(Options {
+        simulate_pods: true,
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let nodes: Api<Node> = Api::all(c.client());
+    assert_eq!(
+        nodes
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let deps: Api<Deployment> = Api::namespaced(c.client(), "default");
+    deps.create(&PostParams::default(), &deployment("web", 3))
+        .await
+        .unwrap();
+    c.settle().await;
+    let rss: Api<ReplicaSet> = Api::namespaced(c.client(), "default");
+    let pods: Api<Pod> = Api::namespaced(c.client(), "default");
+    let rs = rss.list(&ListParams::default()).await.unwrap().items;
+    assert_eq!(rs.len(), 1);
+    assert!(rs[0].metadata.name.as_deref().unwrap().starts_with("web-"));
+    let running = |l: Vec<Pod>| {
+        l.into_iter()
+            .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+            .count()
+    };
+    assert_eq!(
+        running(
+            pods.list(&ListParams::default().labels("app=web"))
+                .await
+                .unwrap()
+                .items
+        ),
+        3
+    );
+
+    // A new template rolls to a new ReplicaSet; the old one scales to zero.
+    let patch = json!({"spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "main", "image": "nginx:1.28"}]}}}});
+    deps.patch("web", &PatchParams::default(), &Patch::Strategic(patch))
+        .await
+        .unwrap();
+    c.settle().await;
+    let rs = rss.list(&ListParams::default()).await.unwrap().items;
+    let mut sizes: Vec<i32> = rs
+        .iter()
+        .map(|r| r.spec.as_ref().unwrap().replicas.unwrap())
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, [0, 2]);
+    assert_eq!(
+        pods.list(&ListParams::default()).await.unwrap().items.len(),
+        2
+    );
+
+    // Deleting the Deployment collects its ReplicaSets and Pods.
+    deps.delete("web", &DeleteParams::default()).await.unwrap();
+    c.settle().await;
+    assert!(
+        rss.list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(
+        pods.list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    c.shutdown().await;
+}

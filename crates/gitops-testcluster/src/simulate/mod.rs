@@ -13,10 +13,20 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
+mod pods;
+mod status;
+
+pub use pods::{NODE_NAME, node};
+
+use status::{
+    cond, daemonset_status, deployment_status, generation, job_status, pod_status,
+    replicaset_status, stamp_conditions, statefulset_status,
+};
+
 use crate::registry::ResourceKey;
 use crate::ssa::fieldpath::Scope;
 use crate::store::{ObjRef, State, Store};
-use crate::util::{get_path, get_str, now_rfc3339};
+use crate::util::{get_path, get_str};
 use crate::write::{self, WriteOpts};
 
 /// The annotation that makes an object fail in a chosen way.
@@ -38,6 +48,7 @@ pub struct Simulation {
     pending: Mutex<HashMap<ObjRef, Instant>>,
     wake: Notify,
     idle: watch::Sender<bool>,
+    pods: bool,
 }
 
 fn delayed(key: &ResourceKey) -> Option<bool> {
@@ -55,7 +66,7 @@ fn delayed(key: &ResourceKey) -> Option<bool> {
 
 impl Simulation {
     /// A simulation over a store.
-    pub fn new(store: Arc<Store>, delay: Duration) -> Arc<Self> {
+    pub fn new(store: Arc<Store>, delay: Duration, pods: bool) -> Arc<Self> {
         Arc::new(Self {
             store,
             delay: Mutex::new(delay),
@@ -63,6 +74,7 @@ impl Simulation {
             pending: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             idle: watch::channel(true).0,
+            pods,
         })
     }
 
@@ -143,282 +155,12 @@ impl Simulation {
             }
             for r in due {
                 pending.remove(&r);
-                reconcile(&mut st, &r);
+                reconcile(&mut st, &r, self.pods);
             }
         }
         self.idle.send_replace(pending.is_empty());
         pending.values().min().copied()
     }
-}
-
-fn annotation(v: &Value) -> &str {
-    v.pointer("/metadata/annotations")
-        .and_then(|a| a.get(SIMULATE_ANNOTATION))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
-fn short_hash(v: &Value) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in v.to_string().bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{:x}", h % 0xff_ffff_ffff)
-}
-
-fn cond(t: &str, status: &str, reason: &str, message: &str) -> Value {
-    json!({"type": t, "status": status, "reason": reason, "message": message})
-}
-
-/// Keeps timestamps of conditions that did not change, sets them on new ones.
-fn stamp_conditions(old: Option<&Value>, conds: Vec<Value>, update_time: bool) -> Value {
-    let now = now_rfc3339();
-    let old: Vec<Value> = old.and_then(Value::as_array).cloned().unwrap_or_default();
-    Value::Array(
-        conds
-            .into_iter()
-            .map(|mut c| {
-                let same = old.iter().find(|o| {
-                    o.get("type") == c.get("type")
-                        && o.get("status") == c.get("status")
-                        && o.get("reason") == c.get("reason")
-                });
-                for f in ["lastTransitionTime", "lastUpdateTime", "lastProbeTime"] {
-                    if f != "lastTransitionTime" && !(update_time && f == "lastUpdateTime") {
-                        continue;
-                    }
-                    let t = same
-                        .and_then(|o| o.get(f))
-                        .cloned()
-                        .unwrap_or_else(|| json!(now));
-                    c[f] = t;
-                }
-                c
-            })
-            .collect(),
-    )
-}
-
-fn replicas(v: &Value) -> i64 {
-    get_path(v, &["spec", "replicas"])
-        .and_then(Value::as_i64)
-        .unwrap_or(1)
-}
-
-fn generation(v: &Value) -> i64 {
-    get_path(v, &["metadata", "generation"])
-        .and_then(Value::as_i64)
-        .unwrap_or(1)
-}
-
-fn deployment_status(v: &Value) -> Value {
-    let n = replicas(v);
-    let name = get_str(v, &["metadata", "name"]).unwrap_or_default();
-    let rs = format!(
-        "{name}-{}",
-        short_hash(v.pointer("/spec/template").unwrap_or(&Value::Null))
-    );
-    let old = v.pointer("/status/conditions");
-    let mode = annotation(v);
-    let (conds, ready) = match mode {
-        "rollout-stuck" | "image-pull-error" => (
-            vec![
-                cond(
-                    "Available",
-                    "False",
-                    "MinimumReplicasUnavailable",
-                    "Deployment does not have minimum availability.",
-                ),
-                if mode == "rollout-stuck" {
-                    cond(
-                        "Progressing",
-                        "False",
-                        "ProgressDeadlineExceeded",
-                        &format!("ReplicaSet \"{rs}\" has timed out progressing."),
-                    )
-                } else {
-                    cond(
-                        "Progressing",
-                        "True",
-                        "ReplicaSetUpdated",
-                        &format!("ReplicaSet \"{rs}\" is progressing."),
-                    )
-                },
-            ],
-            0,
-        ),
-        _ => (
-            vec![
-                cond(
-                    "Available",
-                    "True",
-                    "MinimumReplicasAvailable",
-                    "Deployment has minimum availability.",
-                ),
-                cond(
-                    "Progressing",
-                    "True",
-                    "NewReplicaSetAvailable",
-                    &format!("ReplicaSet \"{rs}\" has successfully progressed."),
-                ),
-            ],
-            n,
-        ),
-    };
-    let mut s = json!({
-        "observedGeneration": generation(v),
-        "replicas": n,
-        "updatedReplicas": n,
-        "conditions": stamp_conditions(old, conds, true),
-    });
-    if ready > 0 {
-        s["readyReplicas"] = json!(ready);
-        s["availableReplicas"] = json!(ready);
-    }
-    if n - ready > 0 {
-        s["unavailableReplicas"] = json!(n - ready);
-    }
-    if n == 0
-        && let Some(m) = s.as_object_mut()
-    {
-        {
-            m.remove("replicas");
-            m.remove("updatedReplicas");
-        }
-    }
-    s
-}
-
-fn statefulset_status(v: &Value) -> Value {
-    let n = replicas(v);
-    let failing = !annotation(v).is_empty();
-    let ready = if failing { 0 } else { n };
-    let rev = format!(
-        "{}-{}",
-        get_str(v, &["metadata", "name"]).unwrap_or_default(),
-        short_hash(v.pointer("/spec/template").unwrap_or(&Value::Null))
-    );
-    let mut s = json!({
-        "observedGeneration": generation(v),
-        "replicas": n,
-        "currentReplicas": n,
-        "updatedReplicas": n,
-        "currentRevision": rev,
-        "updateRevision": rev,
-        "collisionCount": 0,
-        "availableReplicas": ready,
-    });
-    if ready > 0 {
-        s["readyReplicas"] = json!(ready);
-    }
-    s
-}
-
-fn daemonset_status(v: &Value) -> Value {
-    let ready = i64::from(annotation(v).is_empty());
-    json!({
-        "observedGeneration": generation(v),
-        "currentNumberScheduled": 1,
-        "desiredNumberScheduled": 1,
-        "numberMisscheduled": 0,
-        "numberReady": ready,
-        "numberAvailable": ready,
-        "updatedNumberScheduled": 1,
-    })
-}
-
-fn replicaset_status(v: &Value) -> Value {
-    let n = replicas(v);
-    let ready = if annotation(v).is_empty() { n } else { 0 };
-    let mut s =
-        json!({"observedGeneration": generation(v), "replicas": n, "fullyLabeledReplicas": n});
-    if ready > 0 {
-        s["readyReplicas"] = json!(ready);
-        s["availableReplicas"] = json!(ready);
-    }
-    s
-}
-
-fn job_status(v: &Value) -> Option<Value> {
-    if get_path(v, &["spec", "suspend"]).and_then(Value::as_bool) == Some(true) {
-        return None;
-    }
-    let old = v.get("status");
-    let start = old
-        .and_then(|s| s.get("startTime"))
-        .cloned()
-        .unwrap_or_else(|| json!(now_rfc3339()));
-    let conds = v.pointer("/status/conditions");
-    if annotation(v) == "job-fails" {
-        let failed = get_path(v, &["spec", "backoffLimit"])
-            .and_then(Value::as_i64)
-            .unwrap_or(6)
-            + 1;
-        return Some(json!({
-            "startTime": start,
-            "failed": failed,
-            "ready": 0,
-            "terminating": 0,
-            "uncountedTerminatedPods": {},
-            "conditions": stamp_conditions(conds, vec![
-                cond("FailureTarget", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
-                cond("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
-            ], false),
-        }));
-    }
-    let completions = get_path(v, &["spec", "completions"])
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
-    let done = old
-        .and_then(|s| s.get("completionTime"))
-        .cloned()
-        .unwrap_or_else(|| json!(now_rfc3339()));
-    Some(json!({
-        "startTime": start,
-        "completionTime": done,
-        "succeeded": completions,
-        "ready": 0,
-        "terminating": 0,
-        "uncountedTerminatedPods": {},
-        "conditions": stamp_conditions(conds, vec![
-            cond("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
-            cond("Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
-        ], false),
-    }))
-}
-
-fn pod_status(v: &Value) -> Value {
-    let containers: Vec<Value> = v
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|c| (get_str(c, &["name"]).unwrap_or_default(), get_str(c, &["image"]).unwrap_or_default()))
-        .map(|(n, i)| {
-            if annotation(v) == "image-pull-error" {
-                json!({"name": n, "image": i, "ready": false, "started": false, "restartCount": 0, "imageID": "",
-                    "state": {"waiting": {"reason": "ImagePullBackOff", "message": format!("Back-off pulling image \"{i}\"")}}})
-            } else {
-                json!({"name": n, "image": i, "ready": true, "started": true, "restartCount": 0, "imageID": i,
-                    "state": {"running": {"startedAt": "1970-01-01T00:00:00Z"}}})
-            }
-        })
-        .collect();
-    let ok = annotation(v) != "image-pull-error";
-    let old = v.pointer("/status/conditions");
-    json!({
-        "phase": if ok { "Running" } else { "Pending" },
-        "podIP": "10.244.0.10",
-        "hostIP": "10.0.0.1",
-        "conditions": stamp_conditions(old, vec![
-            json!({"type": "PodScheduled", "status": "True"}),
-            json!({"type": "Initialized", "status": "True"}),
-            json!({"type": "ContainersReady", "status": if ok { "True" } else { "False" }}),
-            json!({"type": "Ready", "status": if ok { "True" } else { "False" }}),
-        ], false),
-        "containerStatuses": containers,
-    })
 }
 
 fn write_status(st: &mut State, r: &ObjRef, v: &Value, status: Value) {
@@ -445,7 +187,7 @@ fn write_status(st: &mut State, r: &ObjRef, v: &Value, status: Value) {
     }
 }
 
-fn reconcile(st: &mut State, r: &ObjRef) {
+fn reconcile(st: &mut State, r: &ObjRef, pods: bool) {
     let Some(obj) = st.get(&r.key, &r.namespace, &r.name) else {
         return;
     };
@@ -453,6 +195,9 @@ fn reconcile(st: &mut State, r: &ObjRef) {
     if get_path(&v, &["metadata", "deletionTimestamp"]).is_some() {
         finish_deletion(st, r, &v);
         return;
+    }
+    if pods {
+        pods::reconcile(st, r, &v);
     }
     match (r.key.group.as_str(), r.key.plural.as_str()) {
         ("apiextensions.k8s.io", "customresourcedefinitions") => establish(st, r, &v),
