@@ -214,14 +214,14 @@ pub fn reconcile(st: &mut State, r: &ObjRef, v: &Value) {
         }
         ("apps", "statefulsets") => statefulset(st, v),
         ("apps", "daemonsets") => scale_pods(st, v, &template, &json!({}), 1),
-        ("batch", "jobs") => {
-            if get_path(v, &["spec", "suspend"]).and_then(Value::as_bool) != Some(true) {
-                let labels = v
-                    .pointer("/spec/template/metadata/labels")
-                    .cloned()
-                    .unwrap_or(json!({}));
-                scale_pods(st, v, &template, &labels, 1);
-            }
+        ("batch", "jobs")
+            if get_path(v, &["spec", "suspend"]).and_then(Value::as_bool) != Some(true) =>
+        {
+            let labels = v
+                .pointer("/spec/template/metadata/labels")
+                .cloned()
+                .unwrap_or(json!({}));
+            scale_pods(st, v, &template, &labels, 1);
         }
         _ => {}
     }
