@@ -649,7 +649,23 @@ fn seed(store: &Store, options: &Options) -> Result<(), Error> {
             )?;
         }
         if options.simulate_pods {
-            insert_one(&mut st, simulate::node())?;
+            let node = simulate::node();
+            insert_one(&mut st, node.clone())?;
+            // Status goes through the status subresource, as a kubelet would write it.
+            if let Some(def) = st.registry.by_kind("", "Node") {
+                let o = write::WriteOpts {
+                    manager: simulate::CONTROLLER_MANAGER,
+                    dry_run: false,
+                    scope: ssa::fieldpath::Scope::Status,
+                    strict: false,
+                };
+                write::update(&mut st, &def, "", simulate::NODE_NAME, node, &o).map_err(|e| {
+                    Error::Insert {
+                        object: format!("Node/{}", simulate::NODE_NAME),
+                        message: e.message,
+                    }
+                })?;
+            }
         }
     }
     Ok(())

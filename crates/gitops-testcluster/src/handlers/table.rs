@@ -29,42 +29,164 @@ fn int(v: &Value, p: &str) -> i64 {
     v.pointer(p).and_then(Value::as_i64).unwrap_or(0)
 }
 
-fn extra(def: &ResourceDef) -> Vec<Value> {
-    match (def.group.as_str(), def.kind.as_str()) {
-        ("apps", "Deployment") => vec![
-            col("Ready", "", "Number of the pod with ready state"),
-            col(
-                "Up-to-date",
-                "",
-                "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
-            ),
-            col(
-                "Available",
-                "",
-                "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
-            ),
-        ],
-        ("", "Namespace") => vec![col("Status", "", "The status of the namespace")],
-        ("", "ConfigMap") => vec![col("Data", "", "Number of data entries")],
-        _ => vec![],
+type Cell = fn(&Value) -> Value;
+
+fn s(v: &Value, p: &str) -> Value {
+    v.pointer(p).cloned().unwrap_or(json!("<none>"))
+}
+
+fn count_ready(v: &Value) -> Value {
+    let cs = v
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array);
+    let ready = cs.map_or(0, |c| {
+        c.iter()
+            .filter(|c| c.get("ready") == Some(&json!(true)))
+            .count()
+    });
+    let total = v
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    json!(format!("{ready}/{total}"))
+}
+
+fn pod_status(v: &Value) -> Value {
+    let waiting = v.pointer("/status/containerStatuses/0/state/waiting/reason");
+    let terminated = v.pointer("/status/containerStatuses/0/state/terminated/reason");
+    waiting
+        .or(terminated)
+        .or_else(|| v.pointer("/status/phase"))
+        .cloned()
+        .unwrap_or(json!("Pending"))
+}
+
+fn ports(v: &Value) -> Value {
+    let list: Vec<String> = v
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+            match p.get("nodePort") {
+                Some(n) => format!("{}:{n}/{proto}", int(p, "/port")),
+                None => format!("{}/{proto}", int(p, "/port")),
+            }
+        })
+        .collect();
+    json!(if list.is_empty() {
+        "<none>".to_string()
+    } else {
+        list.join(",")
+    })
+}
+
+fn external_ip(v: &Value) -> Value {
+    match v.pointer("/status/loadBalancer/ingress/0/ip") {
+        Some(ip) => ip.clone(),
+        None if v.pointer("/spec/type") == Some(&json!("LoadBalancer")) => json!("<pending>"),
+        None => json!("<none>"),
     }
 }
 
-fn extra_cells(def: &ResourceDef, v: &Value) -> Vec<Value> {
+fn ratio(v: &Value, ready: &str, want: &str) -> Value {
+    json!(format!(
+        "{}/{}",
+        int(v, ready),
+        v.pointer(want).and_then(Value::as_i64).unwrap_or(1)
+    ))
+}
+
+/// Extra columns of well-known kinds, as kubectl shows them.
+fn columns(def: &ResourceDef) -> Vec<(&'static str, Cell)> {
     match (def.group.as_str(), def.kind.as_str()) {
         ("apps", "Deployment") => vec![
-            json!(format!(
-                "{}/{}",
-                int(v, "/status/readyReplicas"),
-                v.pointer("/spec/replicas")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1)
-            )),
-            json!(int(v, "/status/updatedReplicas")),
-            json!(int(v, "/status/availableReplicas")),
+            ("Ready", |v| {
+                ratio(v, "/status/readyReplicas", "/spec/replicas")
+            }),
+            ("Up-to-date", |v| json!(int(v, "/status/updatedReplicas"))),
+            ("Available", |v| json!(int(v, "/status/availableReplicas"))),
         ],
-        ("", "Namespace") => vec![v.pointer("/status/phase").cloned().unwrap_or(json!(""))],
-        ("", "ConfigMap") => {
+        ("apps", "ReplicaSet") => vec![
+            ("Desired", |v| {
+                json!(
+                    v.pointer("/spec/replicas")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(1)
+                )
+            }),
+            ("Current", |v| json!(int(v, "/status/replicas"))),
+            ("Ready", |v| json!(int(v, "/status/readyReplicas"))),
+        ],
+        ("apps", "StatefulSet") => vec![("Ready", |v| {
+            ratio(v, "/status/readyReplicas", "/spec/replicas")
+        })],
+        ("apps", "DaemonSet") => vec![
+            ("Desired", |v| {
+                json!(int(v, "/status/desiredNumberScheduled"))
+            }),
+            ("Ready", |v| json!(int(v, "/status/numberReady"))),
+        ],
+        ("batch", "Job") => vec![
+            ("Status", |v| {
+                let conds = v.pointer("/status/conditions").and_then(Value::as_array);
+                let has = |t: &str| {
+                    conds.is_some_and(|c| {
+                        c.iter().any(|c| {
+                            c.get("type") == Some(&json!(t))
+                                && c.get("status") == Some(&json!("True"))
+                        })
+                    })
+                };
+                json!(if has("Complete") {
+                    "Complete"
+                } else if has("Failed") {
+                    "Failed"
+                } else {
+                    "Running"
+                })
+            }),
+            ("Completions", |v| {
+                ratio(v, "/status/succeeded", "/spec/completions")
+            }),
+        ],
+        ("", "Pod") => vec![
+            ("Ready", count_ready),
+            ("Status", pod_status),
+            ("Restarts", |_| json!(0)),
+        ],
+        ("", "Service") => vec![
+            ("Type", |v| s(v, "/spec/type")),
+            ("Cluster-IP", |v| s(v, "/spec/clusterIP")),
+            ("External-IP", external_ip),
+            ("Port(s)", ports),
+        ],
+        ("", "PersistentVolumeClaim") => vec![
+            ("Status", |v| s(v, "/status/phase")),
+            ("Capacity", |v| {
+                v.pointer("/status/capacity/storage")
+                    .cloned()
+                    .unwrap_or(json!(""))
+            }),
+        ],
+        ("", "Node") => vec![
+            ("Status", |v| {
+                let ready = v
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|c| {
+                        c.iter().any(|c| {
+                            c.get("type") == Some(&json!("Ready"))
+                                && c.get("status") == Some(&json!("True"))
+                        })
+                    });
+                json!(if ready { "Ready" } else { "NotReady" })
+            }),
+            ("Version", |v| s(v, "/status/nodeInfo/kubeletVersion")),
+        ],
+        ("", "Namespace") => vec![("Status", |v| s(v, "/status/phase"))],
+        ("", "ConfigMap") => vec![("Data", |v| {
             let n = v
                 .get("data")
                 .and_then(Value::as_object)
@@ -72,10 +194,31 @@ fn extra_cells(def: &ResourceDef, v: &Value) -> Vec<Value> {
                 + v.get("binaryData")
                     .and_then(Value::as_object)
                     .map_or(0, |m| m.len());
-            vec![json!(n)]
-        }
+            json!(n)
+        })],
+        ("", "Secret") => vec![
+            ("Type", |v| s(v, "/type")),
+            ("Data", |v| {
+                json!(
+                    v.get("data")
+                        .and_then(Value::as_object)
+                        .map_or(0, |m| m.len())
+                )
+            }),
+        ],
         _ => vec![],
     }
+}
+
+fn extra(def: &ResourceDef) -> Vec<Value> {
+    columns(def)
+        .into_iter()
+        .map(|(n, _)| col(n, "", n))
+        .collect()
+}
+
+fn extra_cells(def: &ResourceDef, v: &Value) -> Vec<Value> {
+    columns(def).into_iter().map(|(_, f)| f(v)).collect()
 }
 
 /// Evaluates the simple JSONPath forms CRDs use: `.a.b`, `.a[0].b`, `.a[?(@.k=="v")].b`.
@@ -190,6 +333,53 @@ fn custom_table(def: &ResourceDef, objs: &[Obj], rv: Option<Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_and_pod_rows_look_like_kubectl() {
+        let reg = crate::registry::Registry::builtin();
+        let svc = crate::store::StoredObject::new(
+            json!({"metadata": {"name": "web", "creationTimestamp": "2020-01-01T00:00:00Z"},
+            "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.2", "ports": [{"port": 80, "nodePort": 30001}]}}),
+        );
+        let t = table(&reg.get("", "v1", "services").unwrap(), &[svc], None);
+        let names: Vec<&str> = t["columnDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Name",
+                "Type",
+                "Cluster-IP",
+                "External-IP",
+                "Port(s)",
+                "Age"
+            ]
+        );
+        assert_eq!(
+            t["rows"][0]["cells"],
+            json!([
+                "web",
+                "LoadBalancer",
+                "10.96.0.2",
+                "<pending>",
+                "80:30001/TCP",
+                t["rows"][0]["cells"][5]
+            ])
+        );
+        let pod = crate::store::StoredObject::new(
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "a"}]},
+            "status": {"phase": "Pending", "containerStatuses": [{"ready": false, "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}}),
+        );
+        let t = table(&reg.get("", "v1", "pods").unwrap(), &[pod], None);
+        assert_eq!(
+            t["rows"][0]["cells"].as_array().unwrap()[1..4],
+            [json!("0/1"), json!("ImagePullBackOff"), json!(0)]
+        );
+    }
 
     #[test]
     fn json_paths() {
