@@ -25,20 +25,26 @@
 //! # async fn demo() -> Result<(), gitops_testcluster::Error> {
 //! use gitops_testcluster::{Options, TestCluster};
 //! let options = Options {
-//!     port: 6443,
-//!     kubeconfig_out: Some("kubeconfig".into()),
-//!     state_file: Some("cluster.json".into()),
+//!     port: 6443,                                     // --port (0 picks a free one)
+//!     kubeconfig_out: Some("kubeconfig".into()),      // --kubeconfig-out (overwritten!)
+//!     state_file: Some("cluster.json".into()),        // --state: loaded if present, saved
 //!     simulate_delay: std::time::Duration::from_secs(2),
-//!     // kubectl sends bearer tokens only over TLS.
-//!     tls: true,
+//!     simulate_pods: true,                            // ReplicaSets and Pod objects, like kwok
+//!     tls: true,                                      // kubectl sends tokens only over TLS
 //!     ..Options::default()
 //! };
 //! let cluster = TestCluster::start(options).await?;
-//! eprintln!("simulated cluster (no pods run) at {}; kubeconfig {}", cluster.url(), cluster.kubeconfig_path().display());
-//! // Saves the state file on the way out.
-//! cluster.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! eprintln!("simulated cluster (no pods run) at {}", cluster.url());
+//! eprintln!("export KUBECONFIG={}", cluster.kubeconfig_path().display());
+//! // Until Ctrl-C or SIGTERM; saves the state file periodically and on the way out.
+//! cluster.serve_forever().await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Plain HTTP works for kube-rs; for kubectl over plain HTTP set
+//! [`AuthConfig::anonymous`] (kubectl does not send bearer tokens over HTTP).
+//!
+//! What is and is not simulated: see `docs/testcluster.md`.
 
 pub mod auth;
 mod builtin;
