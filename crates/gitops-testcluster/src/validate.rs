@@ -17,13 +17,15 @@ use k8s_openapi::api::{
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
 
-fn rt<K: DeserializeOwned + Serialize>(v: &Value) -> Option<Value> {
-    let typed: K = serde_json::from_value(v.clone()).ok()?;
-    serde_json::to_value(typed).ok()
+fn rt<K: DeserializeOwned + Serialize>(v: &Value) -> Result<Value, String> {
+    let typed: K = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+    serde_json::to_value(typed).map_err(|e| e.to_string())
 }
 
-fn roundtrip(group: &str, kind: &str, v: &Value) -> Option<Value> {
-    match (group, kind) {
+/// The object after typed decoding and encoding, or the decoding error; None when the
+/// kind is not built in.
+fn roundtrip(group: &str, kind: &str, v: &Value) -> Option<Result<Value, String>> {
+    Some(match (group, kind) {
         ("", "Namespace") => rt::<core::Namespace>(v),
         ("", "ConfigMap") => rt::<core::ConfigMap>(v),
         ("", "Secret") => rt::<core::Secret>(v),
@@ -66,8 +68,8 @@ fn roundtrip(group: &str, kind: &str, v: &Value) -> Option<Value> {
             rt::<admission::ValidatingWebhookConfiguration>(v)
         }
         ("events.k8s.io", "Event") => rt::<events::Event>(v),
-        _ => None,
-    }
+        _ => return None,
+    })
 }
 
 fn collect(orig: &Value, kept: Option<&Value>, path: &str, out: &mut Vec<String>) {
@@ -102,10 +104,20 @@ fn collect(orig: &Value, kept: Option<&Value>, path: &str, out: &mut Vec<String>
 /// Unknown field paths of a built-in object (`spec.replicaz`), or None when the kind is
 /// not built in or the object cannot be decoded.
 pub fn unknown_fields(group: &str, kind: &str, v: &Value) -> Option<Vec<String>> {
-    let kept = roundtrip(group, kind, v)?;
+    let kept = roundtrip(group, kind, v)?.ok()?;
     let mut out = vec![];
     collect(v, Some(&kept), "", &mut out);
     Some(out)
+}
+
+/// The first required field the object lacks (`spec.selector`). k8s-openapi decodes a
+/// missing required field as its default and always encodes it, so it shows up as a
+/// field the round trip added.
+pub fn missing_required(group: &str, kind: &str, v: &Value) -> Option<String> {
+    let kept = roundtrip(group, kind, v)?.ok()?;
+    let mut added = vec![];
+    collect(&kept, Some(v), "", &mut added);
+    added.into_iter().next()
 }
 
 /// Removes the given paths (as returned by [`unknown_fields`]).
@@ -174,6 +186,32 @@ mod tests {
         assert_eq!(
             d["spec"]["template"]["spec"]["containers"][0],
             json!({"name": "c", "image": "i"})
+        );
+    }
+
+    #[test]
+    fn required_fields() {
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}});
+        assert_eq!(
+            missing_required("apps", "Deployment", &d).as_deref(),
+            Some("spec.selector")
+        );
+        let no_name = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"image": "x"}]}});
+        assert_eq!(
+            missing_required("", "Pod", &no_name).as_deref(),
+            Some("spec.containers[0].name")
+        );
+        let ok = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
+        assert_eq!(missing_required("", "ConfigMap", &ok), None);
+        // Other decoding problems are not reported as missing fields.
+        assert_eq!(
+            missing_required(
+                "",
+                "ConfigMap",
+                &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}, "data": 5})
+            ),
+            None
         );
     }
 

@@ -195,6 +195,7 @@ pub fn create(
     remove_path(&mut obj, &["metadata", "managedFields"]);
     prune_custom(def, &mut obj, o.strict)?;
     apply_defaults(&def.group, &def.kind, &mut obj, st.seq);
+    check_required(def, &obj)?;
     ssa::record_update(
         None,
         &mut obj,
@@ -290,6 +291,7 @@ pub(crate) fn finish_update(
     }
     prune_custom(def, &mut new, o.strict && !applied)?;
     apply_defaults(&def.group, &def.kind, &mut new, st.seq);
+    check_required(def, &new)?;
     let bad = immutable_violations(&def.group, &def.kind, oldv, &new);
     if !bad.is_empty() {
         return Err(ApiError::invalid(&def.kind, &def.group, &name, &bad));
@@ -376,7 +378,26 @@ pub(crate) fn prune_custom(
     Ok(())
 }
 
-pub(crate) fn lookup(st: &State, def: &ResourceDef, ns: &str, name: &str) -> Result<Obj, ApiError> {
+/// Rejects a built-in object that lacks a required field, with 422 like the API server.
+fn check_required(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
+    if def.custom {
+        return Ok(());
+    }
+    match crate::validate::missing_required(&def.group, &def.kind, obj) {
+        Some(field) => {
+            let name = get_str(obj, &["metadata", "name"]).unwrap_or_default();
+            Err(ApiError::invalid(
+                &def.kind,
+                &def.group,
+                name,
+                &[(field, "Required value".into())],
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
+fn lookup(st: &State, def: &ResourceDef, ns: &str, name: &str) -> Result<Obj, ApiError> {
     st.get(&def.key(), if def.namespaced { ns } else { "" }, name)
         .ok_or_else(|| ApiError::not_found(target(def, name)))
 }

@@ -2,7 +2,10 @@
 
 use serde_json::{Value, json};
 
-use super::{WriteOpts, check_namespace, finish_update, prepare_new, prune_custom, target, types};
+use super::{
+    WriteOpts, check_namespace, check_required, finish_update, prepare_new, prune_custom, target,
+    types,
+};
 use crate::defaults::apply_defaults;
 use crate::registry::ResourceDef;
 use crate::ssa::fieldpath::Scope;
@@ -180,6 +183,7 @@ fn apply(
                 set_path(&mut obj, &["metadata", "managedFields"], m);
             }
             apply_defaults(&def.group, &def.kind, &mut obj, st.seq);
+            check_required(def, &obj)?;
             if o.dry_run {
                 return Ok((StoredObject::new(obj), true));
             }

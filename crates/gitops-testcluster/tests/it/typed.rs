@@ -81,6 +81,38 @@ async fn namespaces_must_exist_and_names_are_validated() {
             .unwrap_err(),
     );
     assert_eq!((s.code, s.reason.as_str()), (422, "Invalid"));
+    // A missing required field is 422 Invalid, naming the field.
+    let deps: Api<Deployment> = Api::namespaced(c.client(), "default");
+    let mut d = deployment("web", 1);
+    d.spec
+        .as_mut()
+        .unwrap()
+        .template
+        .spec
+        .as_mut()
+        .unwrap()
+        .containers[0]
+        .name = String::new();
+    let raw = {
+        let mut v = serde_json::to_value(&d).unwrap();
+        v["spec"]["template"]["spec"]["containers"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("name");
+        v
+    };
+    let e = deps
+        .patch("web", &PatchParams::apply("t"), &Patch::Apply(&raw))
+        .await
+        .unwrap_err();
+    let s = status(e);
+    assert_eq!((s.code, s.reason.as_str()), (422, "Invalid"));
+    assert!(
+        s.message
+            .contains("spec.template.spec.containers[0].name: Required value"),
+        "{}",
+        s.message
+    );
     let nss: Api<Namespace> = Api::all(c.client());
     let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "a.b"}})).unwrap();
     assert_eq!(
