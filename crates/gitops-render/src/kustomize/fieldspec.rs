@@ -126,63 +126,97 @@ pub(crate) fn walk(
     leaf: CreateKind,
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
+    walk_at(obj, path, create, leaf, &mut |v, _| set(v))
+}
+
+/// Like [`walk`], also giving `set` the JSON pointer of the node.
+pub(crate) fn walk_at(
+    obj: &mut Value,
+    path: &[String],
+    create: bool,
+    leaf: CreateKind,
+    set: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut at = String::new();
+    walk_inner(obj, path, create, leaf, set, &mut at)
+}
+
+/// Appends a JSON pointer segment.
+pub(crate) fn push_segment(at: &mut String, segment: &str) {
+    at.push('/');
+    for c in segment.chars() {
+        match c {
+            '~' => at.push_str("~0"),
+            '/' => at.push_str("~1"),
+            c => at.push(c),
+        }
+    }
+}
+
+fn walk_inner(
+    obj: &mut Value,
+    path: &[String],
+    create: bool,
+    leaf: CreateKind,
+    set: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+    at: &mut String,
+) -> Result<(), String> {
     let Some((first, rest)) = path.split_first() else {
-        return set(obj);
+        return set(obj, at);
     };
     match obj {
         Value::Null => Ok(()),
         Value::Array(items) => {
-            for item in items {
-                walk(item, path, create, leaf, set)?;
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                walk_inner(item, path, create, leaf, set, at)?;
+                at.truncate(len);
             }
             Ok(())
         }
-        Value::Object(map) => walk_map(map, first, rest, create, leaf, set),
+        Value::Object(map) => {
+            let (name, is_seq) = match first.strip_suffix("[]") {
+                Some(name) => (name, true),
+                None => (first.as_str(), false),
+            };
+            if name.is_empty() {
+                return Err("cannot set or create an empty field name".to_owned());
+            }
+            let create_as = if !create || leaf == CreateKind::None || is_seq {
+                None
+            } else if rest.is_empty() {
+                Some(leaf)
+            } else {
+                Some(CreateKind::Map)
+            };
+            let field = match create_as {
+                None => match map.get_mut(name) {
+                    Some(field) => {
+                        if is_seq && field.is_null() {
+                            *field = Value::Array(Vec::new());
+                        }
+                        field
+                    }
+                    None => return Ok(()),
+                },
+                Some(kind) => {
+                    let field = map.entry(name.to_owned()).or_insert(Value::Null);
+                    if field.is_null() {
+                        *field = empty(kind);
+                    }
+                    field
+                }
+            };
+            let len = at.len();
+            push_segment(at, name);
+            let result = walk_inner(field, rest, create, leaf, set, at);
+            at.truncate(len);
+            result
+        }
         _ => Err("expected sequence or mapping node".to_owned()),
     }
-}
-
-fn walk_map(
-    map: &mut Map<String, Value>,
-    first: &str,
-    rest: &[String],
-    create: bool,
-    leaf: CreateKind,
-    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
-) -> Result<(), String> {
-    let (name, is_seq) = match first.strip_suffix("[]") {
-        Some(name) => (name, true),
-        None => (first, false),
-    };
-    if name.is_empty() {
-        return Err("cannot set or create an empty field name".to_owned());
-    }
-    let create_as = if !create || leaf == CreateKind::None || is_seq {
-        None
-    } else if rest.is_empty() {
-        Some(leaf)
-    } else {
-        Some(CreateKind::Map)
-    };
-    let field = match create_as {
-        None => match map.get_mut(name) {
-            Some(field) => {
-                if is_seq && field.is_null() {
-                    *field = Value::Array(Vec::new());
-                }
-                field
-            }
-            None => return Ok(()),
-        },
-        Some(kind) => {
-            let field = map.entry(name.to_owned()).or_insert(Value::Null);
-            if field.is_null() {
-                *field = empty(kind);
-            }
-            field
-        }
-    };
-    walk(field, rest, create, leaf, set)
 }
 
 fn empty(kind: CreateKind) -> Value {

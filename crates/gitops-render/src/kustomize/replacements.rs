@@ -288,9 +288,8 @@ fn apply_target(
                 };
                 return Err(super::transformers::failed(site, res, message));
             }
-            let obj = res.value_mut();
             for pointer in matches {
-                let Some(field) = obj.pointer_mut(&pointer) else {
+                let Some(field) = res.value_mut().pointer_mut(&pointer) else {
                     continue;
                 };
                 set_value(target.options.as_ref(), field, value).map_err(|m| {
@@ -300,6 +299,7 @@ fn apply_target(
                         message: m,
                     }
                 })?;
+                super::aliases::propagate(res, &pointer);
             }
         }
     }

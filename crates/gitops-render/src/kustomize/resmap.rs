@@ -142,6 +142,7 @@ fn merge_meta(mut new: Resource, old: &Resource, merge_data: bool) -> Resource {
     let needs_hash = new.build.needs_hash && old.build.needs_hash;
     let ref_var_names = std::mem::take(&mut new.build.ref_var_names);
     new.build = old.build.clone();
+    new.build.aliases.clear();
     new.build.needs_hash = needs_hash;
     new.build.ref_var_names = old.build.ref_var_names.clone();
     drop(ref_var_names);

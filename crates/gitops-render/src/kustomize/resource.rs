@@ -213,6 +213,8 @@ pub(crate) struct Build {
     pub annotated: bool,
     /// Vars that were looked up on this resource.
     pub ref_var_names: Vec<String>,
+    /// Places that share one value (see [`super::aliases`]).
+    pub aliases: Vec<Vec<String>>,
 }
 
 /// One object during a build.

@@ -138,6 +138,8 @@ pub(crate) fn apply_parsed(
                 let mut value = res.value().clone();
                 json6902::apply(&mut value, &ops).map_err(|m| failed(site, res, m))?;
                 res.set_value(value);
+                // kustomize rebuilds the object from JSON: nothing is shared any more.
+                res.build.aliases.clear();
             }
             Ok(())
         }
@@ -227,11 +229,13 @@ fn apply_strategic_to(
         if allow_name || allow_kind {
             res.store_previous_id();
         }
+        let shared = super::aliases::snapshot(res);
         let target = std::mem::take(res.value_mut());
         match smp::merge(patch_value, target).map_err(|m| failed(site, res, m))? {
             None => res.set_value(serde_json::Value::Null),
             Some(merged) => {
                 res.set_value(merged);
+                super::aliases::after_merge(res, shared);
                 if res.is_empty() {
                     continue;
                 }
@@ -333,6 +337,7 @@ pub(crate) fn apply_json6902_entry(
         let mut value = res.value().clone();
         json6902::apply(&mut value, &ops).map_err(|m| failed(site, res, m))?;
         res.set_value(value);
+        res.build.aliases.clear();
     }
     Ok(())
 }

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 
 use super::failed;
 use crate::kustomize::KustomizeError;
-use crate::kustomize::fieldspec::{CreateKind, FieldSpec, split_path, walk};
+use crate::kustomize::aliases;
+use crate::kustomize::fieldspec::{CreateKind, FieldSpec, push_segment, split_path, walk_at};
 use crate::kustomize::loader::Site;
 use crate::kustomize::resource::Resource;
 
@@ -45,29 +46,44 @@ fn set_entries(
         let api_version = res.api_version().to_owned();
         let kind = res.kind().to_owned();
         for (key, value) in pairs {
+            let (mut created, mut overwritten) = (Vec::new(), Vec::new());
             for (fs, path) in specs.iter().zip(&paths) {
                 if !fs.selects(&api_version, &kind) {
                     continue;
                 }
-                let mut set = |node: &mut Value| set_entry(node, key, value);
-                walk(res.value_mut(), path, fs.create, CreateKind::Map, &mut set)
+                let mut set = |node: &mut Value, at: &str| {
+                    let existed = set_entry(node, key, value)?;
+                    let mut pointer = at.to_owned();
+                    push_segment(&mut pointer, key);
+                    if existed {
+                        overwritten.push(pointer);
+                    } else {
+                        created.push(pointer);
+                    }
+                    Ok(())
+                };
+                walk_at(res.value_mut(), path, fs.create, CreateKind::Map, &mut set)
                     .map_err(|m| failed(site, res, m))?;
             }
+            for pointer in &overwritten {
+                aliases::propagate(res, pointer);
+            }
+            aliases::link(res, created);
         }
     }
     Ok(())
 }
 
 /// kustomize's `FieldSetter` with a name: sets a key of a mapping (a `null` becomes one).
-fn set_entry(node: &mut Value, key: &str, value: &str) -> Result<(), String> {
+/// Says whether the key was there before.
+fn set_entry(node: &mut Value, key: &str, value: &str) -> Result<bool, String> {
     if node.is_null() {
         *node = Value::Object(Map::new());
     }
     match node {
-        Value::Object(map) => {
-            map.insert(key.to_owned(), Value::String(value.to_owned()));
-            Ok(())
-        }
+        Value::Object(map) => Ok(map
+            .insert(key.to_owned(), Value::String(value.to_owned()))
+            .is_some()),
         _ => Err(format!(
             "wrong node kind: expected a mapping to set {key:?} in"
         )),
