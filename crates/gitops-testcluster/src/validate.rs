@@ -110,6 +110,60 @@ pub fn unknown_fields(group: &str, kind: &str, v: &Value) -> Option<Vec<String>>
     Some(out)
 }
 
+/// Maps whose values are resource quantities in built-in kinds.
+const QUANTITY_MAPS: [&str; 12] = [
+    "limits",
+    "requests",
+    "hard",
+    "used",
+    "capacity",
+    "allocatable",
+    "max",
+    "min",
+    "default",
+    "defaultRequest",
+    "maxLimitRequestRatio",
+    "overhead",
+];
+
+fn quantity_string(n: &serde_json::Number) -> String {
+    match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => i.to_string(),
+        (None, Some(f)) if (f * 1000.0).fract() == 0.0 && f.fract() != 0.0 => {
+            format!("{}m", (f * 1000.0) as i64)
+        }
+        _ => n.to_string(),
+    }
+}
+
+/// Turns numbers in quantity positions into strings (`cpu: 1` → `"1"`, `0.5` → `"500m"`),
+/// as the API server's Quantity decoding does, so typed clients can read them back.
+pub fn normalize_quantities(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if QUANTITY_MAPS.contains(&k.as_str())
+                    && let Some(q) = child.as_object_mut()
+                {
+                    for val in q.values_mut() {
+                        if let Value::Number(n) = val {
+                            *val = Value::String(quantity_string(n));
+                        }
+                    }
+                } else if k == "sizeLimit"
+                    && let Value::Number(n) = child
+                {
+                    *child = Value::String(quantity_string(n));
+                } else {
+                    normalize_quantities(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalize_quantities),
+        _ => {}
+    }
+}
+
 /// The first required field the object lacks (`spec.selector`). k8s-openapi decodes a
 /// missing required field as its default and always encodes it, so it shows up as a
 /// field the round trip added.
@@ -187,6 +241,26 @@ mod tests {
             d["spec"]["template"]["spec"]["containers"][0],
             json!({"name": "c", "image": "i"})
         );
+    }
+
+    #[test]
+    fn quantities_become_strings() {
+        let mut p = json!({"spec": {"containers": [{"resources": {"limits": {"cpu": 1, "memory": "1Gi"}, "requests": {"cpu": 0.25}}}],
+            "volumes": [{"emptyDir": {"sizeLimit": 5}}]}});
+        normalize_quantities(&mut p);
+        assert_eq!(
+            p["spec"]["containers"][0]["resources"],
+            json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "250m"}})
+        );
+        assert_eq!(p["spec"]["volumes"][0]["emptyDir"]["sizeLimit"], "5");
+        let mut typed = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "resources": {"limits": {"cpu": 2}}}]}});
+        normalize_quantities(&mut typed);
+        assert_eq!(
+            typed["spec"]["containers"][0]["resources"]["limits"]["cpu"],
+            "2"
+        );
+        assert_eq!(unknown_fields("", "Pod", &typed), Some(vec![]));
     }
 
     #[test]

@@ -349,7 +349,9 @@ pub(crate) fn prune_custom(
 ) -> Result<(), ApiError> {
     let unknown = match def.schema.as_deref() {
         Some(schema) => crate::crd::prune(obj, schema),
+        None if def.custom => vec![],
         None => {
+            crate::validate::normalize_quantities(obj);
             let unknown =
                 crate::validate::unknown_fields(&def.group, &def.kind, obj).unwrap_or_default();
             if !strict {
