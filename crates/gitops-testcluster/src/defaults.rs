@@ -34,6 +34,15 @@ pub fn validate_name(kind: &str, name: &str) -> Result<(), String> {
 }
 
 fn default_pod_spec(spec: &mut Value) {
+    if let Some(vols) = spec.get_mut("volumes").and_then(Value::as_array_mut) {
+        for v in vols {
+            for src in ["configMap", "secret", "projected", "downwardAPI"] {
+                if let Some(x) = v.get_mut(src).filter(|x| x.is_object()) {
+                    default_path(x, &["defaultMode"], json!(420));
+                }
+            }
+        }
+    }
     default_path(spec, &["restartPolicy"], json!("Always"));
     default_path(spec, &["terminationGracePeriodSeconds"], json!(30));
     default_path(spec, &["dnsPolicy"], json!("ClusterFirst"));
@@ -64,6 +73,28 @@ fn default_pod_spec(spec: &mut Value) {
                 if let Some(ps) = c.get_mut("ports").and_then(Value::as_array_mut) {
                     for p in ps {
                         default_path(p, &["protocol"], json!("TCP"));
+                    }
+                }
+                for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+                    if let Some(p) = c.get_mut(probe).filter(|p| p.is_object()) {
+                        default_path(p, &["timeoutSeconds"], json!(1));
+                        default_path(p, &["periodSeconds"], json!(10));
+                        default_path(p, &["successThreshold"], json!(1));
+                        default_path(p, &["failureThreshold"], json!(3));
+                        if let Some(h) = p.get_mut("httpGet").filter(|h| h.is_object()) {
+                            default_path(h, &["scheme"], json!("HTTP"));
+                            default_path(h, &["path"], json!("/"));
+                        }
+                    }
+                }
+                if let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) {
+                    for e in env {
+                        if let Some(f) = e
+                            .pointer_mut("/valueFrom/fieldRef")
+                            .filter(|f| f.is_object())
+                        {
+                            default_path(f, &["apiVersion"], json!("v1"));
+                        }
                     }
                 }
             }
@@ -370,6 +401,28 @@ mod tests {
         let c = &d["spec"]["template"]["spec"]["containers"][0];
         assert_eq!(c["imagePullPolicy"], "Always");
         assert_eq!(c["ports"][0]["protocol"], "TCP");
+    }
+
+    #[test]
+    fn probe_and_volume_defaults() {
+        let mut p = json!({"spec": {"containers": [{"name": "a", "image": "x:1",
+            "readinessProbe": {"httpGet": {"port": 8080}},
+            "env": [{"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]}],
+            "volumes": [{"name": "c", "configMap": {"name": "cfg"}}]}});
+        apply_defaults("", "Pod", &mut p, 0);
+        let probe = &p["spec"]["containers"][0]["readinessProbe"];
+        assert_eq!(
+            (
+                probe["timeoutSeconds"].clone(),
+                probe["httpGet"]["scheme"].clone()
+            ),
+            (json!(1), json!("HTTP"))
+        );
+        assert_eq!(
+            p["spec"]["containers"][0]["env"][0]["valueFrom"]["fieldRef"]["apiVersion"],
+            "v1"
+        );
+        assert_eq!(p["spec"]["volumes"][0]["configMap"]["defaultMode"], 420);
     }
 
     #[test]
