@@ -52,7 +52,15 @@ fn benches(c: &mut Criterion) {
     cluster
         .insert((0..10_000).map(|i| cm("target", &format!("cm-{i:06}"))))
         .unwrap();
-    eprintln!("inserted 100,000 objects in {:?}", t.elapsed());
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    eprintln!("inserted 100,000 objects in {:?}; {rss}", t.elapsed());
     rt.block_on(cluster.settle());
 
     let client = cluster.client();
