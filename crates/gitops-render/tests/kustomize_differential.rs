@@ -67,6 +67,13 @@ fn base(c: &mut Choices<'_>, files: &mut Vec<(String, String)>) {
         "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: rb\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: ServiceAccount, name: sa}\n- {kind: ServiceAccount, name: default}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n".into(),
     ));
     resources.push("common.yaml".into());
+    if c.flag() {
+        files.push((
+            "base/extra.yaml".into(),
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing\nspec:\n  tls: [{secretName: creds}]\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend: {service: {name: web, port: {number: 80}}}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n".into(),
+        ));
+        resources.push("extra.yaml".into());
+    }
     let mut k = format!("resources:\n{}", list(&resources));
     k.push_str("configMapGenerator:\n- name: settings\n  literals: [color=blue, size=2]\n");
     k.push_str("secretGenerator:\n- name: creds\n  literals: [pass=s3cret]\n");
@@ -110,11 +117,29 @@ fn features(c: &mut Choices<'_>, k: &mut String, dir: &str, files: &mut Vec<(Str
     if c.flag() {
         let _ = writeln!(k, "commonAnnotations:\n  note: \"level {level}\"");
     }
+    let mut images = String::new();
     if c.flag() {
-        let _ = writeln!(k, "images:\n- name: nginx\n  newTag: \"1.{}\"", c.next(30));
+        let _ = writeln!(images, "- name: nginx\n  newTag: \"1.{}\"", c.next(30));
     }
     if c.next(3) == 0 {
         let _ = writeln!(k, "replicas:\n- name: web\n  count: {}", c.next(5));
+    }
+    if c.next(4) == 0 {
+        let _ = writeln!(
+            images,
+            "- name: registry.io:5000/app\n  newName: ghcr.io/o/app\n  digest: sha256:{}",
+            c.next(200)
+        );
+    }
+    if !images.is_empty() {
+        k.push_str("images:\n");
+        k.push_str(&images);
+    }
+    if c.next(4) == 0 {
+        let _ = writeln!(
+            k,
+            "replacements:\n- source: {{kind: Service, name: web}}\n  targets:\n  - select: {{kind: \"StatefulSet\"}}\n    fieldPaths: [spec.template.spec.containers.[name=main].env.[name=A].value]\n  - select: {{kind: ConfigMap}}\n    fieldPaths: [data.size]\n    options: {{create: true}}"
+        );
     }
     let mut patches = String::new();
     if c.flag() {
@@ -133,6 +158,14 @@ fn features(c: &mut Choices<'_>, k: &mut String, dir: &str, files: &mut Vec<(Str
         let _ = write!(
             patches,
             "- target: {{kind: Service}}\n  patch: |-\n    - op: add\n      path: /metadata/annotations\n      value: {{patched: \"{level}\"}}\n"
+        );
+    }
+    if c.next(4) == 0 {
+        let _ = write!(
+            patches,
+            "- target: {{kind: Deployment}}\n  patch: |-\n    - op: add\n      path: /spec/template/spec/containers/0/env/-\n      value: {{name: J{level}, value: \"{}\"}}\n    - op: replace\n      path: /spec/replicas\n      value: {}\n",
+            c.next(9),
+            c.next(9)
         );
     }
     if c.next(3) == 0 {
@@ -173,6 +206,20 @@ fn tree(bytes: &[u8]) -> (Vec<(String, String)>, String) {
             k.push_str("configMapGenerator:\n");
             k.push_str(&generators);
         }
+        if c.next(3) == 0 {
+            let comp = format!("comp{level}");
+            let _ = writeln!(k, "components:\n- ../{comp}");
+            files.push((
+                format!("{comp}/kustomization.yaml"),
+                format!(
+                    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [cm.yaml]\nsecretGenerator:\n- name: creds\n  behavior: merge\n  literals: [extra=\"{level}\"]\npatches:\n- target: {{kind: Service}}\n  patch: |-\n    apiVersion: v1\n    kind: Service\n    metadata: {{name: any}}\n    spec:\n      ports:\n      - port: 443\n        targetPort: 8443\n"
+                ),
+            ));
+            files.push((
+                format!("{comp}/cm.yaml"),
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: comp{level}\ndata: {{size: \"1\"}}\n"),
+            ));
+        }
         features(&mut c, &mut k, &"o".repeat(level + 2), &mut files);
         files.push((format!("{dir}/kustomization.yaml"), k));
         parent = dir;
@@ -195,7 +242,7 @@ fn random_trees_build_like_kubectl() {
         failure_persistence: None,
         ..Config::default()
     });
-    let result = runner.run(&prop::collection::vec(any::<u8>(), 64), |bytes| {
+    let result = runner.run(&prop::collection::vec(any::<u8>(), 96), |bytes| {
         let (files, entry) = tree(&bytes);
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in &files {

@@ -344,11 +344,25 @@ pub(crate) fn strip_nulls(value: &mut Value) {
 impl Kustomization {
     /// Parses a kustomization file's text; `file` names it in errors.
     pub(crate) fn parse(text: &str, file: &Path) -> Result<Self, KustomizeError> {
-        let mut value =
-            gitops_core::yaml::parse_value(text).map_err(|source| KustomizeError::Syntax {
-                file: file.to_path_buf(),
-                source,
-            })?;
+        let mut value = match gitops_core::yaml::parse_value(text) {
+            Ok(value) => value,
+            // kustomize reads kustomization files with a lenient decoder: of a top-level key
+            // written twice, the last one counts.
+            Err(e) if e.message.contains("duplicate mapping key") => {
+                gitops_core::yaml::parse_value(&last_top_level_keys(text)).map_err(|_| {
+                    KustomizeError::Syntax {
+                        file: file.to_path_buf(),
+                        source: e,
+                    }
+                })?
+            }
+            Err(source) => {
+                return Err(KustomizeError::Syntax {
+                    file: file.to_path_buf(),
+                    source,
+                });
+            }
+        };
         strip_nulls(&mut value);
         let map = match value {
             Value::Null => Map::new(),
@@ -485,6 +499,34 @@ impl Kustomization {
     pub(crate) fn is_component(&self) -> bool {
         self.kind == "Component"
     }
+}
+
+/// Keeps, of each top-level key written more than once, only the last block.
+fn last_top_level_keys(text: &str) -> String {
+    let mut blocks: Vec<(Option<String>, String)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let starts_block = line
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-')
+            && line.contains(':');
+        if starts_block {
+            let key = line.split(':').next().unwrap_or_default().trim().to_owned();
+            blocks.push((Some(key), line.to_owned()));
+        } else if let Some(last) = blocks.last_mut() {
+            last.1.push_str(line);
+        } else {
+            blocks.push((None, line.to_owned()));
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, (key, block)) in blocks.iter().enumerate() {
+        let later = key.is_some() && blocks[i + 1..].iter().any(|(k, _)| k == key);
+        if !later {
+            out.push_str(block);
+        }
+    }
+    out
 }
 
 /// Turns a serde error on one field into an error naming the field (and, for unknown fields
