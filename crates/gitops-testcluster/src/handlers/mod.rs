@@ -453,6 +453,9 @@ async fn serve(
         Route::Resource(g, v, rest) => {
             let rr = resolve(shared, &g, &v, &rest)?;
             let verb = verb_of(&method, &rr, &query).ok_or_else(ApiError::method_not_allowed)?;
+            if rr.subresource.is_some() && !matches!(verb, "get" | "update" | "patch") {
+                return Err(ApiError::method_not_allowed());
+            }
             rec.verb = verb.into();
             rec.group = rr.def.group.clone();
             rec.resource = rr.def.plural.clone();

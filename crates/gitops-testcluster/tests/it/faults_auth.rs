@@ -124,6 +124,48 @@ async fn injected_faults() {
 }
 
 #[tokio::test]
+async fn raw_http_errors_are_status_objects() {
+    let c = cluster().await;
+    let client = c.client();
+    let send = |method: &str, path: &str| {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Vec::new())
+            .unwrap();
+        let client = client.clone();
+        async move { client.request_text(req).await }
+    };
+    // Deleting a subresource is not allowed; an unknown resource is 404; both are Status objects.
+    cms_create(&c).await;
+    let e = send("DELETE", "/api/v1/namespaces/default/configmaps/a/status")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), 404, "configmaps have no status subresource");
+    let e = send(
+        "DELETE",
+        "/apis/apps/v1/namespaces/default/deployments/x/status",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(code(e), 405);
+    let e = send("GET", "/apis/nope.example.com/v1/things")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), 404);
+    let body = send("GET", "/version").await.unwrap();
+    assert!(body.contains("\"gitVersion\""), "{body}");
+    c.shutdown().await;
+}
+
+async fn cms_create(c: &TestCluster) {
+    let cms: Api<ConfigMap> = Api::namespaced(c.client(), "default");
+    cms.create(&PostParams::default(), &cm("a", &[]))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn throttled_response_carries_retry_after() {
     let c = cluster().await;
     c.faults().throttle_next(1, 3);
