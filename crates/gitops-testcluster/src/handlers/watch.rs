@@ -207,7 +207,7 @@ async fn pump(
 ) {
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
-    let mut tick = tokio::time::interval(interval);
+    let mut tick = tokio::time::interval(interval.max(Duration::from_millis(10)));
     tick.tick().await;
     loop {
         tokio::select! {
