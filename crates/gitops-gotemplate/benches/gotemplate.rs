@@ -1,7 +1,12 @@
 //! Parse + execute of every template of the corpus Helm charts (root chart, default values),
 //! the same work Helm's engine does inside `Chart.render`. Compare with
 //! `python3 tests/oracle/helm_oracle.py --bench <chart>` (see docs/performance.md).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::type_complexity,
+    missing_docs
+)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gitops_gotemplate::helm::{self, HelmContext, HelmTemplate, Release};

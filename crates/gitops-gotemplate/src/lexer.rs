@@ -58,27 +58,31 @@ impl Tok {
     }
 }
 
-#[derive(Clone, Debug)]
+/// A token: its type, byte offset, text (a slice of the input) and line.
+///
+/// An `Error` token has an empty `val`; the message is in [`Lexer::err`].
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Item<'a> {
     pub typ: Tok,
     pub pos: usize,
-    pub val: std::borrow::Cow<'a, str>,
+    pub val: &'a str,
     pub line: usize,
 }
 
 impl Item<'_> {
-    /// Go's `item.String()` as used in "unexpected %s" messages.
-    pub(crate) fn describe(&self) -> String {
+    /// Go's `item.String()` as used in "unexpected %s" messages (`err` is the lexer's
+    /// error message, shown for `Error` tokens).
+    pub(crate) fn describe(&self, err: &str) -> String {
         match self.typ {
             Tok::Eof => "EOF".into(),
-            Tok::Error => self.val.to_string(),
+            Tok::Error => err.to_string(),
             t if t.is_keyword() => format!("<{}>", self.val),
             _ => {
                 if self.val.chars().count() > 10 {
                     let s: String = self.val.chars().take(10).collect();
                     format!("{}...", crate::funcs::strings::go_quote(&s, false))
                 } else {
-                    crate::funcs::strings::go_quote(&self.val, false)
+                    crate::funcs::strings::go_quote(self.val, false)
                 }
             }
         }
@@ -95,8 +99,11 @@ enum State {
     Done,
 }
 
+/// Go's lexer, over bytes: ASCII is handled without decoding, other characters are
+/// decoded only where Go's rules need them (identifiers, error messages).
 pub(crate) struct Lexer<'a> {
     input: &'a str,
+    bytes: &'a [u8],
     pos: usize,
     start: usize,
     width: usize,
@@ -106,21 +113,29 @@ pub(crate) struct Lexer<'a> {
     pub break_ok: bool,
     pub continue_ok: bool,
     state: State,
+    /// The message of the `Error` token (the lexer stops at its first error).
+    pub err: String,
 }
 
 const LEFT: &str = "{{";
 const RIGHT: &str = "}}";
 
+#[inline]
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
-fn is_alnum(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || is_go_digit(c)
+#[inline]
+fn is_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn is_go_digit(c: char) -> bool {
-    c.is_ascii_digit() || (!c.is_ascii() && is_decimal_digit(c))
+#[inline]
+fn is_alnum(c: char) -> bool {
+    if c.is_ascii() {
+        return c == '_' || c.is_ascii_alphanumeric();
+    }
+    c.is_alphabetic() || is_decimal_digit(c)
 }
 
 fn is_decimal_digit(c: char) -> bool {
@@ -138,20 +153,40 @@ fn is_decimal_digit(c: char) -> bool {
     .any(|r| r.contains(&u))
 }
 
-fn has_left_trim(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
+#[inline]
+fn has_left_trim(b: &[u8]) -> bool {
+    b.len() >= 2 && b[0] == b'-' && is_space_byte(b[1])
 }
 
-fn has_right_trim(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
+#[inline]
+fn has_right_trim(b: &[u8]) -> bool {
+    b.len() >= 2 && is_space_byte(b[0]) && b[1] == b'-'
+}
+
+#[inline]
+fn count_newlines(b: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', b).count()
+}
+
+/// Position of the first `{{` in `b`.
+#[inline]
+fn find_left_delim(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'{', &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 impl<'a> Lexer<'a> {
     pub(crate) fn new(input: &'a str) -> Self {
         Lexer {
             input,
+            bytes: input.as_bytes(),
             pos: 0,
             start: 0,
             width: 0,
@@ -161,36 +196,51 @@ impl<'a> Lexer<'a> {
             break_ok: true,
             continue_ok: true,
             state: State::Text,
+            err: String::new(),
         }
     }
 
+    #[inline]
     fn next(&mut self) -> Option<char> {
+        let b = *self.bytes.get(self.pos)?;
+        if b < 0x80 {
+            self.width = 1;
+            self.pos += 1;
+            if b == b'\n' {
+                self.line += 1;
+            }
+            return Some(b as char);
+        }
         let c = self.input[self.pos..].chars().next()?;
         self.width = c.len_utf8();
         self.pos += self.width;
-        if c == '\n' {
-            self.line += 1;
-        }
         Some(c)
     }
 
-    fn peek(&mut self) -> Option<char> {
+    #[inline]
+    fn peek(&self) -> Option<char> {
+        let b = *self.bytes.get(self.pos)?;
+        if b < 0x80 {
+            return Some(b as char);
+        }
         self.input[self.pos..].chars().next()
     }
 
+    #[inline]
     fn backup(&mut self) {
         self.pos -= self.width;
-        if self.width == 1 && self.input.as_bytes()[self.pos] == b'\n' {
+        if self.width == 1 && self.bytes[self.pos] == b'\n' {
             self.line -= 1;
         }
     }
 
+    #[inline]
     fn emit(&mut self, t: Tok) -> Item<'a> {
         let input: &'a str = self.input;
         let it = Item {
             typ: t,
             pos: self.start,
-            val: std::borrow::Cow::Borrowed(&input[self.start..self.pos]),
+            val: &input[self.start..self.pos],
             line: self.start_line,
         };
         self.start = self.pos;
@@ -198,39 +248,42 @@ impl<'a> Lexer<'a> {
         it
     }
 
+    #[inline]
     fn ignore(&mut self) {
-        self.line += self.input[self.start..self.pos].matches('\n').count();
+        self.line += count_newlines(&self.bytes[self.start..self.pos]);
         self.start = self.pos;
         self.start_line = self.line;
     }
 
     fn errorf(&mut self, msg: String) -> Item<'a> {
         self.state = State::Done;
+        self.err = msg;
         Item {
             typ: Tok::Error,
             pos: self.start,
-            val: std::borrow::Cow::Owned(msg),
+            val: "",
             line: self.start_line,
         }
     }
 
-    fn accept(&mut self, valid: &str) -> bool {
-        match self.next() {
-            Some(c) if valid.contains(c) => true,
-            Some(_) => {
-                self.backup();
-                false
+    #[inline]
+    fn accept(&mut self, valid: &[u8]) -> bool {
+        match self.bytes.get(self.pos) {
+            Some(&b) if valid.contains(&b) => {
+                self.next();
+                true
             }
-            None => false,
+            _ => false,
         }
     }
 
-    fn accept_run(&mut self, valid: &str) {
-        while let Some(c) = self.next() {
-            if !valid.contains(c) {
-                self.backup();
+    #[inline]
+    fn accept_run(&mut self, valid: &[u8]) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !valid.contains(&b) {
                 return;
             }
+            self.next();
         }
     }
 
@@ -241,7 +294,7 @@ impl<'a> Lexer<'a> {
                     return Item {
                         typ: Tok::Eof,
                         pos: self.pos,
-                        val: std::borrow::Cow::Borrowed(""),
+                        val: "",
                         line: self.line,
                     };
                 }
@@ -272,17 +325,17 @@ impl<'a> Lexer<'a> {
 
     fn lex_text(&mut self) -> Option<Item<'a>> {
         self.width = 0;
-        if let Some(x) = self.input[self.pos..].find(LEFT) {
+        if let Some(x) = find_left_delim(&self.bytes[self.pos..]) {
             self.pos += x;
             let mut trim = 0;
-            if has_left_trim(&self.input[self.pos + LEFT.len()..]) {
-                let t = &self.input[self.start..self.pos];
-                trim = t.len() - t.trim_end_matches(is_space).len();
+            if has_left_trim(&self.bytes[self.pos + LEFT.len()..]) {
+                let t = &self.bytes[self.start..self.pos];
+                trim = t.iter().rev().take_while(|&&b| is_space_byte(b)).count();
             }
             self.pos -= trim;
             let mut out = None;
             if self.pos > self.start {
-                self.line += self.input[self.start..self.pos].matches('\n').count();
+                self.line += count_newlines(&self.bytes[self.start..self.pos]);
                 out = Some(self.emit(Tok::Text));
             }
             self.pos += trim;
@@ -292,29 +345,38 @@ impl<'a> Lexer<'a> {
         }
         self.pos = self.input.len();
         if self.pos > self.start {
-            self.line += self.input[self.start..self.pos].matches('\n').count();
+            self.line += count_newlines(&self.bytes[self.start..self.pos]);
             return Some(self.emit(Tok::Text));
         }
         self.state = State::Done;
         Some(self.emit(Tok::Eof))
     }
 
+    #[inline]
     fn at_right_delim(&self) -> (bool, bool) {
-        let rest = &self.input[self.pos..];
-        if has_right_trim(rest) && rest[2..].starts_with(RIGHT) {
+        let rest = &self.bytes[self.pos..];
+        if has_right_trim(rest) && rest[2..].starts_with(RIGHT.as_bytes()) {
             return (true, true);
         }
-        if rest.starts_with(RIGHT) {
+        if rest.starts_with(RIGHT.as_bytes()) {
             return (true, false);
         }
         (false, false)
     }
 
+    fn skip_space_bytes(&mut self) {
+        let n = self.bytes[self.pos..]
+            .iter()
+            .take_while(|&&b| is_space_byte(b))
+            .count();
+        self.pos += n;
+    }
+
     fn lex_left_delim(&mut self) -> Option<Item<'a>> {
         self.pos += LEFT.len();
-        let trim = has_left_trim(&self.input[self.pos..]);
+        let trim = has_left_trim(&self.bytes[self.pos..]);
         let after = if trim { 2 } else { 0 };
-        if self.input[self.pos + after..].starts_with("/*") {
+        if self.bytes[self.pos + after..].starts_with(b"/*") {
             self.pos += after;
             self.ignore();
             self.state = State::Comment;
@@ -330,7 +392,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_comment(&mut self) -> Option<Item<'a>> {
         self.pos += 2;
-        let Some(i) = self.input[self.pos..].find("*/") else {
+        let Some(i) = memchr::memmem::find(&self.bytes[self.pos..], b"*/") else {
             return Some(self.errorf("unclosed comment".into()));
         };
         self.pos += i + 2;
@@ -343,8 +405,7 @@ impl<'a> Lexer<'a> {
         }
         self.pos += RIGHT.len();
         if trim {
-            let r = &self.input[self.pos..];
-            self.pos += r.len() - r.trim_start_matches(is_space).len();
+            self.skip_space_bytes();
         }
         self.ignore();
         self.state = State::Text;
@@ -352,7 +413,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_right_delim(&mut self) -> Item<'a> {
-        let trim = has_right_trim(&self.input[self.pos..]);
+        let trim = has_right_trim(&self.bytes[self.pos..]);
         if trim {
             self.pos += 2;
             self.ignore();
@@ -360,8 +421,7 @@ impl<'a> Lexer<'a> {
         self.pos += RIGHT.len();
         let it = self.emit(Tok::RightDelim);
         if trim {
-            let r = &self.input[self.pos..];
-            self.pos += r.len() - r.trim_start_matches(is_space).len();
+            self.skip_space_bytes();
             self.ignore();
         }
         self.state = State::Text;
@@ -398,7 +458,7 @@ impl<'a> Lexer<'a> {
             '$' => Some(self.lex_variable()),
             '\'' => Some(self.lex_char()),
             '.' => {
-                if let Some(&b) = self.input.as_bytes().get(self.pos)
+                if let Some(&b) = self.bytes.get(self.pos)
                     && !b.is_ascii_digit()
                 {
                     return Some(self.lex_field_or_variable(Tok::Field));
@@ -439,15 +499,15 @@ impl<'a> Lexer<'a> {
 
     fn lex_space(&mut self) -> Option<Item<'a>> {
         let mut n = 0;
-        while let Some(c) = self.peek() {
-            if !is_space(c) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !is_space_byte(b) {
                 break;
             }
             self.next();
             n += 1;
         }
-        if has_right_trim(&self.input[self.pos - 1..])
-            && self.input[self.pos - 1 + 2..].starts_with(RIGHT)
+        if has_right_trim(&self.bytes[self.pos - 1..])
+            && self.bytes[self.pos - 1 + 2..].starts_with(RIGHT.as_bytes())
         {
             self.backup();
             if n == 1 {
@@ -458,51 +518,69 @@ impl<'a> Lexer<'a> {
         Some(self.emit(Tok::Space))
     }
 
-    fn at_terminator(&mut self) -> bool {
-        match self.peek() {
+    #[inline]
+    fn at_terminator(&self) -> bool {
+        match self.bytes.get(self.pos) {
             None => true,
-            Some(c) if is_space(c) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            Some(c) => RIGHT.starts_with(c),
+            Some(&b) if is_space_byte(b) => true,
+            Some(b'.' | b',' | b'|' | b':' | b')' | b'(' | b'}') => true,
+            Some(_) => false,
         }
     }
 
-    fn lex_identifier(&mut self) -> Item<'a> {
-        loop {
-            match self.next() {
-                Some(c) if is_alnum(c) => {}
-                other => {
-                    if other.is_some() {
-                        self.backup();
-                    }
-                    let word = self.input[self.start..self.pos].to_string();
-                    if !self.at_terminator() {
-                        let r = self.peek().unwrap_or('\u{FFFD}');
-                        return self.errorf(format!("bad character {}", go_unicode(r)));
-                    }
-                    let kw = match word.as_str() {
-                        "block" => Some(Tok::Block),
-                        "break" => Some(Tok::Break),
-                        "continue" => Some(Tok::Continue),
-                        "define" => Some(Tok::Define),
-                        "else" => Some(Tok::Else),
-                        "end" => Some(Tok::End),
-                        "if" => Some(Tok::If),
-                        "range" => Some(Tok::Range),
-                        "nil" => Some(Tok::Nil),
-                        "template" => Some(Tok::Template),
-                        "with" => Some(Tok::With),
-                        _ => None,
-                    };
-                    return match kw {
-                        Some(Tok::Break) if !self.break_ok => self.emit(Tok::Identifier),
-                        Some(Tok::Continue) if !self.continue_ok => self.emit(Tok::Identifier),
-                        Some(k) => self.emit(k),
-                        None if word == "true" || word == "false" => self.emit(Tok::Bool),
-                        None => self.emit(Tok::Identifier),
-                    };
+    /// Consumes identifier characters (ASCII fast, Unicode letters and digits decoded).
+    #[inline]
+    fn scan_alnum(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if b < 0x80 {
+                if b == b'_' || b.is_ascii_alphanumeric() {
+                    self.pos += 1;
+                    self.width = 1;
+                    continue;
                 }
+                return;
             }
+            match self.peek() {
+                Some(c) if is_alnum(c) => {
+                    self.next();
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn bad_char(&mut self) -> Item<'a> {
+        let r = self.peek().unwrap_or('\u{FFFD}');
+        self.errorf(format!("bad character {}", go_unicode(r)))
+    }
+
+    fn lex_identifier(&mut self) -> Item<'a> {
+        self.scan_alnum();
+        let input: &'a str = self.input;
+        let word = &input[self.start..self.pos];
+        if !self.at_terminator() {
+            return self.bad_char();
+        }
+        let kw = match word {
+            "block" => Some(Tok::Block),
+            "break" => Some(Tok::Break),
+            "continue" => Some(Tok::Continue),
+            "define" => Some(Tok::Define),
+            "else" => Some(Tok::Else),
+            "end" => Some(Tok::End),
+            "if" => Some(Tok::If),
+            "range" => Some(Tok::Range),
+            "nil" => Some(Tok::Nil),
+            "template" => Some(Tok::Template),
+            "with" => Some(Tok::With),
+            _ => None,
+        };
+        match kw {
+            Some(Tok::Break) if !self.break_ok => self.emit(Tok::Identifier),
+            Some(Tok::Continue) if !self.continue_ok => self.emit(Tok::Identifier),
+            Some(k) => self.emit(k),
+            None if word == "true" || word == "false" => self.emit(Tok::Bool),
+            None => self.emit(Tok::Identifier),
         }
     }
 
@@ -521,19 +599,9 @@ impl<'a> Lexer<'a> {
                 self.emit(Tok::Dot)
             };
         }
-        loop {
-            match self.next() {
-                Some(c) if is_alnum(c) => {}
-                Some(_) => {
-                    self.backup();
-                    break;
-                }
-                None => break,
-            }
-        }
+        self.scan_alnum();
         if !self.at_terminator() {
-            let r = self.peek().unwrap_or('\u{FFFD}');
-            return self.errorf(format!("bad character {}", go_unicode(r)));
+            return self.bad_char();
         }
         self.emit(typ)
     }
@@ -579,30 +647,30 @@ impl<'a> Lexer<'a> {
     }
 
     fn scan_number(&mut self) -> bool {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
+        self.accept(b"+-");
+        let mut digits: &[u8] = b"0123456789_";
+        if self.accept(b"0") {
+            if self.accept(b"xX") {
+                digits = b"0123456789abcdefABCDEF_";
+            } else if self.accept(b"oO") {
+                digits = b"01234567_";
+            } else if self.accept(b"bB") {
+                digits = b"01_";
             }
         }
         self.accept_run(digits);
-        if self.accept(".") {
+        if self.accept(b".") {
             self.accept_run(digits);
         }
-        if digits.len() == 11 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if digits.len() == 11 && self.accept(b"eE") {
+            self.accept(b"+-");
+            self.accept_run(b"0123456789_");
         }
-        if digits.len() == 23 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if digits.len() == 23 && self.accept(b"pP") {
+            self.accept(b"+-");
+            self.accept_run(b"0123456789_");
         }
-        self.accept("i");
+        self.accept(b"i");
         if let Some(c) = self.peek()
             && is_alnum(c)
         {
@@ -614,6 +682,13 @@ impl<'a> Lexer<'a> {
 
     fn lex_quote(&mut self) -> Item<'a> {
         loop {
+            // skip ordinary bytes quickly
+            let rest = &self.bytes[self.pos..];
+            let n = rest
+                .iter()
+                .take_while(|&&b| b != b'\\' && b != b'\n' && b != b'"')
+                .count();
+            self.pos += n;
             match self.next() {
                 Some('\\') => match self.next() {
                     Some('\n') | None => return self.errorf("unterminated quoted string".into()),
@@ -628,14 +703,18 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_raw_quote(&mut self) -> Item<'a> {
-        loop {
-            match self.next() {
-                None => return self.errorf("unterminated raw quoted string".into()),
-                Some('`') => break,
-                _ => {}
+        match memchr::memchr(b'`', &self.bytes[self.pos..]) {
+            None => {
+                self.line += count_newlines(&self.bytes[self.pos..]);
+                self.pos = self.bytes.len();
+                self.errorf("unterminated raw quoted string".into())
+            }
+            Some(i) => {
+                self.line += count_newlines(&self.bytes[self.pos..self.pos + i]);
+                self.pos += i + 1;
+                self.emit(Tok::RawString)
             }
         }
-        self.emit(Tok::RawString)
     }
 }
 

@@ -193,6 +193,7 @@ impl Engine {
 pub struct Templates {
     engine: Engine,
     trees: TreeMap,
+    interner: parse::Interner,
 }
 
 impl Templates {
@@ -201,6 +202,7 @@ impl Templates {
         Templates {
             engine: engine.clone(),
             trees: TreeMap::default(),
+            interner: parse::Interner::default(),
         }
     }
 
@@ -211,11 +213,11 @@ impl Templates {
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let funcs = &self.engine.inner.funcs;
         let has = |n: &str| funcs.contains_key(n);
-        let trees = parse::parse(name, text, &has)?;
+        let trees = parse::parse(name, text, &has, &mut self.interner)?;
         for t in trees {
             if let Some(old) = self.trees.get(&t.name)
-                && parse::node::is_empty_tree(&t.root)
-                && !parse::node::is_empty_tree(&old.root)
+                && parse::node::is_empty_tree(&t.arena, &t.text, t.root)
+                && !parse::node::is_empty_tree(&old.arena, &old.text, old.root)
             {
                 continue;
             }

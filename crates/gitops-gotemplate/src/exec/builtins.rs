@@ -3,7 +3,7 @@
 use super::Exec;
 use crate::error::Error;
 use crate::funcs::{Builtin, ferr};
-use crate::parse::node::Arg;
+use crate::parse::node::{Arena, Arg};
 use crate::value::{List, Value};
 use std::sync::Arc;
 
@@ -349,6 +349,7 @@ fn js_escape(s: &str) -> String {
 impl Exec<'_> {
     pub(super) fn call_builtin(
         &mut self,
+        ar: &Arena,
         b: Builtin,
         argv: &[Value],
         nodes: &[Arg],
@@ -364,7 +365,10 @@ impl Exec<'_> {
                 if matches!(f, Value::Invalid) {
                     return Err(ferr("call of nil"));
                 }
-                let name = nodes.first().map(Arg::to_go_string).unwrap_or_default();
+                let name = nodes
+                    .first()
+                    .map(|a| a.to_go_string(ar))
+                    .unwrap_or_default();
                 Err(ferr(format!(
                     "non-function {} of type {}",
                     name,
@@ -429,7 +433,8 @@ impl Exec<'_> {
             None => {
                 let funcs = &self.engine.funcs;
                 let has = |n: &str| funcs.contains_key(n);
-                let trees = match crate::parse::parse(&root, &text, &has) {
+                let mut interner = crate::parse::Interner::default();
+                let trees = match crate::parse::parse(&root, &text, &has, &mut interner) {
                     Ok(t) => t,
                     Err(e) => {
                         return Err(Error::Func {
@@ -444,7 +449,7 @@ impl Exec<'_> {
                 };
                 let mut map = super::TreeMap::default();
                 for t in trees {
-                    let empty = crate::parse::node::is_empty_tree(&t.root);
+                    let empty = crate::parse::node::is_empty_tree(&t.arena, &t.text, t.root);
                     let exists = map.contains_key(&t.name) || self.lookup(&t.name).is_some();
                     if empty && exists && &*t.name != root.as_str() {
                         continue;

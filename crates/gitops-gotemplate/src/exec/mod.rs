@@ -7,7 +7,7 @@ use crate::EngineInner;
 use crate::error::Error;
 use crate::funcs::{ArgType, Builtin, Function, Imp};
 use crate::parse::Tree;
-use crate::parse::node::{Arg, Branch, Command, ListNode, Node, Pipe, TemplateCall};
+use crate::parse::node::{Arena, Arg, Branch, Command, Node, Pipe, Span, TemplateCall};
 use crate::value::{ElemType, MapKind, Str, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -81,7 +81,8 @@ impl<'e> Exec<'e> {
                 name: Str::from(""),
                 parse_name: Str::from(""),
                 text: Arc::from(""),
-                root: ListNode::default(),
+                root: Span::default(),
+                arena: Arc::new(Arena::default()),
             }),
             name: Str::from(""),
             at: None,
@@ -131,7 +132,7 @@ impl<'e> Exec<'e> {
         let saved_out = std::mem::take(&mut self.out);
         let saved_at = self.at.take();
         let r = stacker::maybe_grow(RED_ZONE, STACK_GROW, || {
-            self.walk_list(&Dot::plain(data), &tree.root)
+            self.walk_list(&tree.arena, &Dot::plain(data), tree.root)
         });
         let out = std::mem::replace(&mut self.out, saved_out);
         self.vars = saved_vars;
@@ -158,7 +159,9 @@ impl<'e> Exec<'e> {
             None => format!("template: {}: {}", self.name, msg),
             Some((pos, kind)) => {
                 let location = self.tree.location(pos);
-                let context = locate::find(&self.tree.root, pos, kind).unwrap_or_default();
+                let context =
+                    locate::find(&self.tree.text, &self.tree.arena, self.tree.root, pos, kind)
+                        .unwrap_or_default();
                 format!(
                     "template: {}: executing {} at <{}>: {}",
                     location,
@@ -177,9 +180,9 @@ impl<'e> Exec<'e> {
 
     // ---- walking ----
 
-    fn walk_list(&mut self, dot: &Dot, list: &ListNode) -> Result<Flow, Error> {
-        for n in &list.nodes {
-            match self.walk(dot, n)? {
+    fn walk_list(&mut self, ar: &Arena, dot: &Dot, list: Span) -> Result<Flow, Error> {
+        for n in ar.list(list) {
+            match self.walk(ar, dot, n)? {
                 Flow::Normal => {}
                 f => return Ok(f),
             }
@@ -187,32 +190,33 @@ impl<'e> Exec<'e> {
         Ok(Flow::Normal)
     }
 
-    fn walk(&mut self, dot: &Dot, node: &Node) -> Result<Flow, Error> {
+    fn walk(&mut self, ar: &Arena, dot: &Dot, node: &Node) -> Result<Flow, Error> {
         match node {
-            Node::Text(t) => self.out.push_str(t),
-            Node::Action(a) => {
-                self.at(a.pipe.pos, AtKind::Action);
-                let v = self.eval_pipeline(dot, &a.pipe)?;
-                if a.pipe.decl.is_empty() {
-                    self.at(a.pipe.pos, AtKind::Action);
+            Node::Text(a, b) => self.out.push_str(&self.tree.text[*a..*b]),
+            Node::Action(p) => {
+                let pipe = ar.pipe(*p);
+                self.at(pipe.pos, AtKind::Action);
+                let v = self.eval_pipeline(ar, dot, pipe)?;
+                if pipe.decl.len == 0 {
+                    self.at(pipe.pos, AtKind::Action);
                     self.print_value(&v);
                 }
             }
             Node::If(b) => {
                 self.at(b.pos, AtKind::Branch);
-                return self.walk_if_with(dot, b, false);
+                return self.walk_if_with(ar, dot, b, false);
             }
             Node::With(b) => {
                 self.at(b.pos, AtKind::Branch);
-                return self.walk_if_with(dot, b, true);
+                return self.walk_if_with(ar, dot, b, true);
             }
             Node::Range(b) => {
                 self.at(b.pos, AtKind::Branch);
-                return self.walk_range(dot, b);
+                return self.walk_range(ar, dot, b);
             }
             Node::Template(t) => {
                 self.at(t.pos, AtKind::Template);
-                self.walk_template(dot, t)?;
+                self.walk_template(ar, dot, t)?;
             }
             Node::Break => return Ok(Flow::Break),
             Node::Continue => return Ok(Flow::Continue),
@@ -228,18 +232,24 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn walk_if_with(&mut self, dot: &Dot, b: &Branch, with: bool) -> Result<Flow, Error> {
+    fn walk_if_with(
+        &mut self,
+        ar: &Arena,
+        dot: &Dot,
+        b: &Branch,
+        with: bool,
+    ) -> Result<Flow, Error> {
         let mark = self.vars.len();
         let r = (|| {
-            let val = self.eval_pipeline(dot, &b.pipe)?;
+            let val = self.eval_pipeline(ar, dot, ar.pipe(b.pipe))?;
             if val.truthy() {
                 if with {
-                    self.walk_list(&Dot::plain(val), &b.list)
+                    self.walk_list(ar, &Dot::plain(val), b.list)
                 } else {
-                    self.walk_list(dot, &b.list)
+                    self.walk_list(ar, dot, b.list)
                 }
-            } else if let Some(e) = &b.else_list {
-                self.walk_list(dot, e)
+            } else if let Some(e) = b.else_list {
+                self.walk_list(ar, dot, e)
             } else {
                 Ok(Flow::Normal)
             }
@@ -248,23 +258,25 @@ impl<'e> Exec<'e> {
         r
     }
 
-    fn walk_range(&mut self, dot: &Dot, r: &Branch) -> Result<Flow, Error> {
+    fn walk_range(&mut self, ar: &Arena, dot: &Dot, r: &Branch) -> Result<Flow, Error> {
         let mark0 = self.vars.len();
-        let res = self.walk_range_inner(dot, r);
+        let res = self.walk_range_inner(ar, dot, r);
         self.vars.truncate(mark0);
         res.map(|_| Flow::Normal)
     }
 
     fn one_iteration(
         &mut self,
+        ar: &Arena,
         r: &Branch,
         mark: usize,
         index: Value,
         elem: Dot,
     ) -> Result<Flow, Error> {
-        let decl = &r.pipe.decl;
+        let pipe = ar.pipe(r.pipe);
+        let decl = ar.decl(pipe);
         if !decl.is_empty() {
-            if r.pipe.is_assign {
+            if pipe.is_assign {
                 if decl.len() > 1 {
                     self.set_var(&decl[0], index.clone())?;
                 } else {
@@ -275,13 +287,13 @@ impl<'e> Exec<'e> {
             }
         }
         if decl.len() > 1 {
-            if r.pipe.is_assign {
+            if pipe.is_assign {
                 self.set_var(&decl[1], elem.v.clone())?;
             } else {
                 self.set_top_var(2, index);
             }
         }
-        let res = self.walk_list(&elem, &r.list);
+        let res = self.walk_list(ar, &elem, r.list);
         self.vars.truncate(mark);
         match res? {
             Flow::Break => Ok(Flow::Break),
@@ -289,8 +301,8 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn walk_range_inner(&mut self, dot: &Dot, r: &Branch) -> Result<(), Error> {
-        let val = self.eval_pipeline(dot, &r.pipe)?;
+    fn walk_range_inner(&mut self, ar: &Arena, dot: &Dot, r: &Branch) -> Result<(), Error> {
+        let val = self.eval_pipeline(ar, dot, ar.pipe(r.pipe))?;
         let val = if matches!(val, Value::Nil) {
             Value::Invalid
         } else {
@@ -299,7 +311,7 @@ impl<'e> Exec<'e> {
         let mark = self.vars.len();
         match &val {
             Value::Int(n) | Value::Int64(n) => {
-                if r.pipe.decl.len() > 1 {
+                if ar.pipe(r.pipe).decl.len > 1 {
                     return Err(self.errorf(format!(
                         "can't use {val} to iterate over more than one variable"
                     )));
@@ -313,7 +325,7 @@ impl<'e> Exec<'e> {
                             Value::Int(i)
                         };
                         if let Flow::Break =
-                            self.one_iteration(r, mark, Value::Invalid, Dot::plain(e))?
+                            self.one_iteration(ar, r, mark, Value::Invalid, Dot::plain(e))?
                         {
                             break;
                         }
@@ -328,7 +340,7 @@ impl<'e> Exec<'e> {
                         v: e.clone(),
                         iface,
                     };
-                    if let Flow::Break = self.one_iteration(r, mark, Value::Int(i as i64), d)? {
+                    if let Flow::Break = self.one_iteration(ar, r, mark, Value::Int(i as i64), d)? {
                         break;
                     }
                 }
@@ -337,7 +349,7 @@ impl<'e> Exec<'e> {
             Value::Bytes(b) if !b.is_empty() => {
                 for (i, e) in b.iter().enumerate() {
                     let d = Dot::plain(Value::Int(i64::from(*e)));
-                    if let Flow::Break = self.one_iteration(r, mark, Value::Int(i as i64), d)? {
+                    if let Flow::Break = self.one_iteration(ar, r, mark, Value::Int(i as i64), d)? {
                         break;
                     }
                 }
@@ -347,7 +359,7 @@ impl<'e> Exec<'e> {
                 let iface = m.kind() != MapKind::String;
                 for (k, v) in m.entries() {
                     let d = Dot { v, iface };
-                    if let Flow::Break = self.one_iteration(r, mark, Value::String(k), d)? {
+                    if let Flow::Break = self.one_iteration(ar, r, mark, Value::String(k), d)? {
                         break;
                     }
                 }
@@ -357,24 +369,34 @@ impl<'e> Exec<'e> {
             Value::Object(o) if o.kind_name() == "slice" || o.kind_name() == "map" => {
                 let data = o.to_data();
                 if data.truthy() {
-                    return self.range_data(r, mark, data);
+                    return self.range_data(ar, r, mark, data);
                 }
             }
             _ => return Err(self.errorf(format!("range can't iterate over {val}"))),
         }
-        if let Some(e) = &r.else_list {
-            self.walk_list(dot, e)?;
+        if let Some(e) = r.else_list {
+            self.walk_list(ar, dot, e)?;
         }
         Ok(())
     }
 
-    fn range_data(&mut self, r: &Branch, mark: usize, data: Value) -> Result<(), Error> {
+    fn range_data(
+        &mut self,
+        ar: &Arena,
+        r: &Branch,
+        mark: usize,
+        data: Value,
+    ) -> Result<(), Error> {
         match data {
             Value::List(l) => {
                 for (i, e) in l.items().iter().enumerate() {
-                    if let Flow::Break =
-                        self.one_iteration(r, mark, Value::Int(i as i64), Dot::plain(e.clone()))?
-                    {
+                    if let Flow::Break = self.one_iteration(
+                        ar,
+                        r,
+                        mark,
+                        Value::Int(i as i64),
+                        Dot::plain(e.clone()),
+                    )? {
                         break;
                     }
                 }
@@ -382,7 +404,7 @@ impl<'e> Exec<'e> {
             Value::Map(m) => {
                 for (k, v) in m.entries() {
                     if let Flow::Break =
-                        self.one_iteration(r, mark, Value::String(k), Dot::plain(v))?
+                        self.one_iteration(ar, r, mark, Value::String(k), Dot::plain(v))?
                     {
                         break;
                     }
@@ -393,7 +415,7 @@ impl<'e> Exec<'e> {
         Ok(())
     }
 
-    fn walk_template(&mut self, dot: &Dot, t: &TemplateCall) -> Result<(), Error> {
+    fn walk_template(&mut self, ar: &Arena, dot: &Dot, t: &TemplateCall) -> Result<(), Error> {
         let Some(tree) = self.lookup(&t.name) else {
             return Err(self.errorf(format!(
                 "template {} not defined",
@@ -406,8 +428,8 @@ impl<'e> Exec<'e> {
                 self.engine.options.max_exec_depth
             )));
         }
-        let new_dot = match &t.pipe {
-            Some(p) => self.eval_pipeline(dot, p)?,
+        let new_dot = match t.pipe {
+            Some(p) => self.eval_pipeline(ar, dot, ar.pipe(p))?,
             None => Value::Invalid,
         };
         let saved_vars = std::mem::replace(&mut self.vars, vec![(Str::from("$"), new_dot.clone())]);
@@ -416,7 +438,7 @@ impl<'e> Exec<'e> {
         let saved_at = self.at;
         self.depth += 1;
         let r = stacker::maybe_grow(RED_ZONE, STACK_GROW, || {
-            self.walk_list(&Dot::plain(new_dot), &tree.root)
+            self.walk_list(&tree.arena, &Dot::plain(new_dot), tree.root)
         });
         self.depth -= 1;
         self.vars = saved_vars;
@@ -460,11 +482,11 @@ impl<'e> Exec<'e> {
 
     // ---- evaluation ----
 
-    fn eval_pipeline(&mut self, dot: &Dot, pipe: &Pipe) -> Result<Value, Error> {
+    fn eval_pipeline(&mut self, ar: &Arena, dot: &Dot, pipe: &Pipe) -> Result<Value, Error> {
         self.at(pipe.pos, AtKind::Pipe);
         let mut value: Final = None;
-        for cmd in &pipe.cmds {
-            let v = self.eval_command(dot, cmd, value)?;
+        for cmd in ar.cmds(pipe) {
+            let v = self.eval_command(ar, dot, cmd, value)?;
             // Interface values unwrap: a nil interface becomes no value.
             value = Some(if matches!(v, Value::Nil) {
                 Value::Invalid
@@ -473,7 +495,7 @@ impl<'e> Exec<'e> {
             });
         }
         let value = value.unwrap_or(Value::Invalid);
-        for d in &pipe.decl {
+        for d in ar.decl(pipe) {
             if pipe.is_assign {
                 self.set_var(d, value.clone())?;
             } else {
@@ -483,48 +505,63 @@ impl<'e> Exec<'e> {
         Ok(value)
     }
 
-    fn not_a_function(&self, args: &[Arg], fin: &Final) -> Result<(), Error> {
+    fn not_a_function(&self, ar: &Arena, args: &[Arg], fin: &Final) -> Result<(), Error> {
         if args.len() > 1 || fin.is_some() {
             return Err(self.errorf(format!(
                 "can't give argument to non-function {}",
-                args[0].to_go_string()
+                args[0].to_go_string(ar)
             )));
         }
         Ok(())
     }
 
-    fn eval_command(&mut self, dot: &Dot, cmd: &Command, fin: Final) -> Result<Value, Error> {
-        let first = &cmd.args[0];
+    fn eval_command(
+        &mut self,
+        ar: &Arena,
+        dot: &Dot,
+        cmd: &Command,
+        fin: Final,
+    ) -> Result<Value, Error> {
+        let args = ar.args(cmd);
+        let first = &args[0];
         match first {
-            Arg::Field { pos, idents } => {
+            Arg::Field { pos, path } => {
                 self.at(*pos, AtKind::Arg);
                 let d = dot.clone();
-                return self.eval_field_chain(dot, d, idents, Some(&cmd.args), fin, *pos);
+                return self.eval_field_chain(ar, dot, d, ar.str(*path), Some(args), fin, *pos);
             }
             Arg::Chain { pos, node, fields } => {
-                return self.eval_chain(dot, *pos, node, fields, Some(&cmd.args), fin);
+                return self.eval_chain(
+                    ar,
+                    dot,
+                    *pos,
+                    ar.arg(*node),
+                    ar.str(*fields),
+                    Some(args),
+                    fin,
+                );
             }
             Arg::Identifier { pos, name } => {
-                return self.eval_function(dot, *pos, name, Some(cmd), &cmd.args, fin);
+                return self.eval_function(ar, dot, *pos, ar.str(*name), Some(cmd), args, fin);
             }
-            Arg::Pipe(p) => {
-                self.not_a_function(&cmd.args, &fin)?;
-                return self.eval_pipeline(dot, p);
+            Arg::Pipe { id, .. } => {
+                self.not_a_function(ar, args, &fin)?;
+                return self.eval_pipeline(ar, dot, ar.pipe(*id));
             }
-            Arg::Variable { pos, idents } => {
-                return self.eval_variable(dot, *pos, idents, Some(&cmd.args), fin);
+            Arg::Variable { pos, path } => {
+                return self.eval_variable(ar, dot, *pos, ar.str(*path), Some(args), fin);
             }
             _ => {}
         }
         self.at(first.pos(), AtKind::Arg);
-        self.not_a_function(&cmd.args, &fin)?;
+        self.not_a_function(ar, args, &fin)?;
         match first {
             Arg::Bool { val, .. } => Ok(Value::Bool(*val)),
             Arg::Dot { .. } => Ok(dot.v.clone()),
             Arg::Nil { .. } => Err(self.errorf("nil is not a command")),
-            Arg::Number { num, pos } => self.ideal_constant(num, *pos),
+            Arg::Number { num, pos } => self.ideal_constant(ar.number(*num), *pos),
             Arg::String { text, .. } => Ok(Value::String(text.clone())),
-            _ => Err(self.errorf(format!("can't evaluate command {}", first.to_go_string()))),
+            _ => Err(self.errorf(format!("can't evaluate command {}", first.to_go_string(ar)))),
         }
     }
 
@@ -557,70 +594,75 @@ impl<'e> Exec<'e> {
 
     fn eval_chain(
         &mut self,
+        ar: &Arena,
         dot: &Dot,
         pos: usize,
         node: &Arg,
-        fields: &[Str],
+        fields: &str,
         args: Option<&[Arg]>,
         fin: Final,
     ) -> Result<Value, Error> {
         self.at(pos, AtKind::Arg);
         if matches!(node, Arg::Nil { .. }) {
             let mut s = String::new();
-            node.write(&mut s);
-            for f in fields {
-                s.push('.');
-                s.push_str(f);
-            }
+            node.write(ar, &mut s);
+            s.push('.');
+            s.push_str(fields);
             return Err(self.errorf(format!("indirection through explicit nil in {s}")));
         }
-        let pipe = self.eval_arg(dot, &ArgType::Raw, node)?;
-        self.eval_field_chain(dot, Dot::plain(pipe), fields, args, fin, pos)
+        let pipe = self.eval_arg(ar, dot, &ArgType::Raw, node)?;
+        self.eval_field_chain(ar, dot, Dot::plain(pipe), fields, args, fin, pos)
     }
 
     fn eval_variable(
         &mut self,
+        ar: &Arena,
         dot: &Dot,
         pos: usize,
-        idents: &[Str],
+        path: &str,
         args: Option<&[Arg]>,
         fin: Final,
     ) -> Result<Value, Error> {
         self.at(pos, AtKind::Arg);
-        let value = self.var_value(&idents[0])?;
-        if idents.len() == 1 {
+        let (name, rest) = match path.split_once('.') {
+            Some((n, r)) => (n, Some(r)),
+            None => (path, None),
+        };
+        let value = self.var_value(name)?;
+        let Some(rest) = rest else {
             if let Some(a) = args {
-                self.not_a_function(a, &fin)?;
+                self.not_a_function(ar, a, &fin)?;
             } else if fin.is_some() {
-                return Err(
-                    self.errorf(format!("can't give argument to non-function {}", idents[0]))
-                );
+                return Err(self.errorf(format!("can't give argument to non-function {name}")));
             }
             return Ok(value);
-        }
-        self.eval_field_chain(dot, Dot::plain(value), &idents[1..], args, fin, pos)
+        };
+        self.eval_field_chain(ar, dot, Dot::plain(value), rest, args, fin, pos)
     }
 
     fn eval_field_chain(
         &mut self,
+        ar: &Arena,
         dot: &Dot,
         mut receiver: Dot,
-        idents: &[Str],
+        idents: &str,
         args: Option<&[Arg]>,
         fin: Final,
         pos: usize,
     ) -> Result<Value, Error> {
-        let n = idents.len();
-        for id in &idents[..n - 1] {
-            receiver = self.eval_field(dot, id, None, None, receiver, pos)?;
+        let (init, last) = match idents.rsplit_once('.') {
+            Some((i, l)) => (i, l),
+            None => ("", idents),
+        };
+        for id in init.split('.').filter(|_| !init.is_empty()) {
+            receiver = self.eval_field(ar, dot, id, None, None, receiver, pos)?;
         }
-        Ok(self
-            .eval_field(dot, &idents[n - 1], args, fin, receiver, pos)?
-            .v)
+        Ok(self.eval_field(ar, dot, last, args, fin, receiver, pos)?.v)
     }
 
     fn eval_field(
         &mut self,
+        ar: &Arena,
         dot: &Dot,
         field: &str,
         args: Option<&[Arg]>,
@@ -656,6 +698,7 @@ impl<'e> Exec<'e> {
                         })),
                     };
                     let v = self.eval_call(
+                        ar,
                         dot,
                         &f,
                         None,
@@ -731,6 +774,7 @@ impl<'e> Exec<'e> {
 
     fn eval_function(
         &mut self,
+        ar: &Arena,
         dot: &Dot,
         pos: usize,
         name: &str,
@@ -750,12 +794,13 @@ impl<'e> Exec<'e> {
             Some(c) => (c.pos, AtKind::Command),
             None => (pos, AtKind::Arg),
         };
-        self.eval_call(dot, f, cmd, call_pos, call_kind, name, args, fin)
+        self.eval_call(ar, dot, f, cmd, call_pos, call_kind, name, args, fin)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn eval_call(
         &mut self,
+        ar: &Arena,
         dot: &Dot,
         f: &Function,
         _cmd: Option<&Command>,
@@ -793,7 +838,7 @@ impl<'e> Exec<'e> {
             let want = b == Builtin::Or;
             let mut v = Value::Invalid;
             for a in args {
-                v = self.eval_arg(dot, &ArgType::Raw, a)?;
+                v = self.eval_arg(ar, dot, &ArgType::Raw, a)?;
                 if v.truthy() == want {
                     return Ok(v);
                 }
@@ -806,12 +851,12 @@ impl<'e> Exec<'e> {
         let mut argv: Vec<Value> = Vec::with_capacity(num_in);
         let mut i = 0;
         while i < num_fixed && i < args.len() {
-            argv.push(self.eval_arg(dot, &sig.params[i], &args[i])?);
+            argv.push(self.eval_arg(ar, dot, &sig.params[i], &args[i])?);
             i += 1;
         }
         if let Some(vt) = &sig.variadic {
             while i < args.len() {
-                argv.push(self.eval_arg(dot, vt, &args[i])?);
+                argv.push(self.eval_arg(ar, dot, vt, &args[i])?);
                 i += 1;
             }
         }
@@ -829,7 +874,7 @@ impl<'e> Exec<'e> {
         }
         let result = match &f.imp {
             Imp::Native(fun) => fun(&argv),
-            Imp::Builtin(b) => self.call_builtin(*b, &argv, args),
+            Imp::Builtin(b) => self.call_builtin(ar, *b, &argv, args),
         };
         match result {
             Ok(v) => Ok(v),
@@ -875,7 +920,7 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn eval_arg(&mut self, dot: &Dot, t: &ArgType, n: &Arg) -> Result<Value, Error> {
+    fn eval_arg(&mut self, ar: &Arena, dot: &Dot, t: &ArgType, n: &Arg) -> Result<Value, Error> {
         self.at(n.pos(), AtKind::Arg);
         match n {
             Arg::Dot { .. } => return self.validate_type(dot.v.clone(), t, dot.iface),
@@ -888,48 +933,59 @@ impl<'e> Exec<'e> {
                     _ => Err(self.errorf(format!("cannot assign nil to {}", t.go_name()))),
                 };
             }
-            Arg::Field { pos, idents } => {
-                let v = self.eval_field_chain(dot, dot.clone(), idents, None, None, *pos)?;
+            Arg::Field { pos, path } => {
+                let v =
+                    self.eval_field_chain(ar, dot, dot.clone(), ar.str(*path), None, None, *pos)?;
                 return self.validate_type(v, t, true);
             }
-            Arg::Variable { pos, idents } => {
-                let v = self.eval_variable(dot, *pos, idents, None, None)?;
+            Arg::Variable { pos, path } => {
+                let v = self.eval_variable(ar, dot, *pos, ar.str(*path), None, None)?;
                 return self.validate_type(v, t, false);
             }
-            Arg::Pipe(p) => {
-                let v = stacker::maybe_grow(RED_ZONE, STACK_GROW, || self.eval_pipeline(dot, p))?;
+            Arg::Pipe { id, .. } => {
+                let p = ar.pipe(*id);
+                let v =
+                    stacker::maybe_grow(RED_ZONE, STACK_GROW, || self.eval_pipeline(ar, dot, p))?;
                 return self.validate_type(v, t, false);
             }
             Arg::Identifier { pos, name } => {
-                let v = self.eval_function(dot, *pos, name, None, &[], None)?;
+                let v = self.eval_function(ar, dot, *pos, ar.str(*name), None, &[], None)?;
                 return self.validate_type(v, t, false);
             }
             Arg::Chain { pos, node, fields } => {
-                let v = self.eval_chain(dot, *pos, node, fields, None, None)?;
+                let v =
+                    self.eval_chain(ar, dot, *pos, ar.arg(*node), ar.str(*fields), None, None)?;
                 return self.validate_type(v, t, false);
             }
             _ => {}
         }
-        let found = || n.to_go_string();
+        let found = || n.to_go_string(ar);
         match t {
             ArgType::Bool => match n {
                 Arg::Bool { val, .. } => Ok(Value::Bool(*val)),
                 _ => Err(self.errorf(format!("expected bool; found {}", found()))),
             },
             ArgType::Float64 => match n {
-                Arg::Number { num, .. } if num.is_float => Ok(Value::Float64(num.float)),
+                Arg::Number { num, .. } if ar.number(*num).is_float => {
+                    Ok(Value::Float64(ar.number(*num).float))
+                }
                 _ => Err(self.errorf(format!("expected float; found {}", found()))),
             },
             ArgType::Int | ArgType::Int64 => match n {
-                Arg::Number { num, .. } if num.is_int => Ok(if *t == ArgType::Int {
-                    Value::Int(num.int)
-                } else {
-                    Value::Int64(num.int)
-                }),
+                Arg::Number { num, .. } if ar.number(*num).is_int => {
+                    let n = ar.number(*num).int;
+                    Ok(if *t == ArgType::Int {
+                        Value::Int(n)
+                    } else {
+                        Value::Int64(n)
+                    })
+                }
                 _ => Err(self.errorf(format!("expected integer; found {}", found()))),
             },
             ArgType::Uint32 => match n {
-                Arg::Number { num, .. } if num.is_uint => Ok(Value::Int64(num.int)),
+                Arg::Number { num, .. } if ar.number(*num).is_uint => {
+                    Ok(Value::Int64(ar.number(*num).int))
+                }
                 _ => Err(self.errorf(format!("expected unsigned integer; found {}", found()))),
             },
             ArgType::Text => match n {
@@ -938,7 +994,7 @@ impl<'e> Exec<'e> {
             },
             ArgType::Any | ArgType::Raw => match n {
                 Arg::Bool { val, .. } => Ok(Value::Bool(*val)),
-                Arg::Number { num, pos } => self.ideal_constant(num, *pos),
+                Arg::Number { num, pos } => self.ideal_constant(ar.number(*num), *pos),
                 Arg::String { text, .. } => Ok(Value::String(text.clone())),
                 _ => Err(self.errorf(format!(
                     "can't handle assignment of {} to empty interface argument",

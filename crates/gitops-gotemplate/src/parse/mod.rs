@@ -5,9 +5,29 @@ pub(crate) mod node;
 use crate::error::Error;
 use crate::lexer::{Item, Lexer, Tok};
 use crate::value::Str;
-use node::{Action, Arg, Branch, Command, ListNode, Node, Number, Pipe, TemplateCall};
+use node::{Arena, Arg, Branch, Command, Node, Number, Pipe, Span, TemplateCall, TextRange};
+use rustc_hash::FxHashSet;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Shares the string constants and variable names of a template set, so that parsing
+/// `"app.kubernetes.io/name"` for the hundredth time allocates nothing. (Identifiers and
+/// field paths are slices of the template text and need no interning.)
+#[derive(Default, Clone)]
+pub(crate) struct Interner {
+    strs: FxHashSet<Str>,
+}
+
+impl Interner {
+    pub(crate) fn intern(&mut self, s: &str) -> Str {
+        if let Some(x) = self.strs.get(s) {
+            return x.clone();
+        }
+        let x = Str::from(s);
+        self.strs.insert(x.clone());
+        x
+    }
+}
 
 const MAX_STACK_DEPTH: usize = 10000;
 const MAX_PIPELINE_CMDS: usize = 100_000;
@@ -19,7 +39,9 @@ pub(crate) struct Tree {
     /// Name of the top-level template being parsed (for error locations).
     pub parse_name: Str,
     pub text: Arc<str>,
-    pub root: ListNode,
+    pub root: Span,
+    /// The nodes of the parse this tree came from (shared with its `define`s).
+    pub arena: Arc<Arena>,
 }
 
 impl Tree {
@@ -41,19 +63,74 @@ struct Parser<'a, 'f> {
     lex: Lexer<'a>,
     text: Arc<str>,
     parse_name: Str,
-    token: [Option<Item<'a>>; 3],
+    token: [Item<'a>; 3],
     peek_count: usize,
     last_line: usize,
-    vars: Vec<String>,
+    vars: Vec<&'a str>,
+    /// Variables of the template being parsed start here (a `define` starts afresh).
+    var_base: usize,
     range_depth: usize,
     action_line: usize,
     stack_depth: usize,
     has_func: &'f dyn Fn(&str) -> bool,
-    trees: Vec<Tree>,
+    /// `define`d and `block` templates: name and root list.
+    trees: Vec<(Str, Span)>,
+    interner: &'f mut Interner,
+    ar: Arena,
+    /// Scratch stacks: a list, pipeline or command collects its items here, then moves
+    /// them to the arena as one contiguous run.
+    s_nodes: Vec<Node>,
+    s_cmds: Vec<Command>,
+    s_args: Vec<Arg>,
+}
+
+/// Growable buffers reused by every parse on a thread: the arena is built in them and
+/// copied out at its exact size, so a parse allocates a few exact-size vectors only.
+#[derive(Default)]
+struct Scratch {
+    ar: Arena,
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
+    v.drain(..).collect()
 }
 
 /// Parses `text` as template `name`; returns the top-level tree followed by its definitions.
-pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> PResult<Vec<Tree>> {
+pub(crate) fn parse(
+    name: &str,
+    text: &str,
+    has_func: &dyn Fn(&str) -> bool,
+    interner: &mut Interner,
+) -> PResult<Vec<Tree>> {
+    let mut sc = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    let r = parse_with(name, text, has_func, interner, &mut sc);
+    sc.ar.nodes.clear();
+    sc.ar.pipes.clear();
+    sc.ar.cmds.clear();
+    sc.ar.args.clear();
+    sc.ar.decls.clear();
+    sc.ar.numbers.clear();
+    sc.nodes.clear();
+    sc.cmds.clear();
+    sc.args.clear();
+    SCRATCH.with(|s| *s.borrow_mut() = sc);
+    r
+}
+
+fn parse_with(
+    name: &str,
+    text: &str,
+    has_func: &dyn Fn(&str) -> bool,
+    interner: &mut Interner,
+    sc: &mut Scratch,
+) -> PResult<Vec<Tree>> {
     let mut lex = Lexer::new(text);
     lex.break_ok = !has_func("break");
     lex.continue_ok = !has_func("continue");
@@ -61,30 +138,54 @@ pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> 
         lex,
         text: Arc::from(text),
         parse_name: Str::from(name),
-        token: [None, None, None],
+        token: [EOF_ITEM; 3],
         peek_count: 0,
         last_line: 1,
-        vars: vec!["$".into()],
+        vars: vec!["$"],
+        var_base: 0,
         range_depth: 0,
         action_line: 0,
         stack_depth: 0,
         has_func,
         trees: Vec::new(),
+        interner,
+        ar: std::mem::take(&mut sc.ar),
+        s_nodes: std::mem::take(&mut sc.nodes),
+        s_cmds: std::mem::take(&mut sc.cmds),
+        s_args: std::mem::take(&mut sc.args),
     };
-    let root = p.parse_top()?;
-    let mut out = vec![Tree {
-        name: Str::from(name),
+    let r = p.parse_top();
+    // hand the buffers back for the next parse
+    let arena = Arc::new(Arena {
+        text: p.text.clone(),
+        nodes: exact(&mut p.ar.nodes),
+        pipes: exact(&mut p.ar.pipes),
+        cmds: exact(&mut p.ar.cmds),
+        args: exact(&mut p.ar.args),
+        decls: exact(&mut p.ar.decls),
+        numbers: exact(&mut p.ar.numbers),
+    });
+    sc.ar = std::mem::take(&mut p.ar);
+    sc.nodes = std::mem::take(&mut p.s_nodes);
+    sc.cmds = std::mem::take(&mut p.s_cmds);
+    sc.args = std::mem::take(&mut p.s_args);
+    let root = r?;
+    let mk = |name: Str, root: Span| Tree {
+        name,
         parse_name: p.parse_name.clone(),
         text: p.text.clone(),
         root,
-    }];
+        arena: arena.clone(),
+    };
+    let mut out = vec![mk(Str::from(name), root)];
     // Go's treeSet for one Parse call: an empty tree may be replaced, two non-empty ones clash.
     let mut set: HashMap<Str, usize> = HashMap::new();
     set.insert(out[0].name.clone(), 0);
-    for t in p.trees {
+    for (tname, troot) in std::mem::take(&mut p.trees) {
+        let t = mk(tname, troot);
         match set.get(&t.name) {
-            Some(&i) if !node::is_empty_tree(&out[i].root) => {
-                if !node::is_empty_tree(&t.root) {
+            Some(&i) if !node::is_empty_tree(&arena, &out[i].text, out[i].root) => {
+                if !node::is_empty_tree(&arena, &t.text, t.root) {
                     return Err(Error::Parse {
                         name: name.to_string(),
                         message: format!(
@@ -106,11 +207,50 @@ pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> 
     Ok(out)
 }
 
+const EOF_ITEM: Item<'static> = Item {
+    typ: Tok::Eof,
+    pos: 0,
+    val: "",
+    line: 0,
+};
+
 fn unquote(s: &str) -> Result<String, String> {
     crate::funcs::strings::go_unquote(s)
 }
 
 impl<'a> Parser<'a, '_> {
+    fn flush_nodes(&mut self, mark: usize) -> Span {
+        let start = self.ar.nodes.len() as u32;
+        self.ar.nodes.extend(self.s_nodes.drain(mark..));
+        Span {
+            start,
+            len: self.ar.nodes.len() as u32 - start,
+        }
+    }
+
+    fn flush_cmds(&mut self, mark: usize) -> Span {
+        let start = self.ar.cmds.len() as u32;
+        self.ar.cmds.extend(self.s_cmds.drain(mark..));
+        Span {
+            start,
+            len: self.ar.cmds.len() as u32 - start,
+        }
+    }
+
+    fn flush_args(&mut self, mark: usize) -> Span {
+        let start = self.ar.args.len() as u32;
+        self.ar.args.extend(self.s_args.drain(mark..));
+        Span {
+            start,
+            len: self.ar.args.len() as u32 - start,
+        }
+    }
+
+    fn push_pipe(&mut self, p: Pipe) -> u32 {
+        self.ar.pipes.push(p);
+        self.ar.pipes.len() as u32 - 1
+    }
+
     fn errorf(&self, msg: impl AsRef<str>) -> Error {
         Error::Parse {
             name: self.parse_name.to_string(),
@@ -129,15 +269,14 @@ impl<'a> Parser<'a, '_> {
         it
     }
 
+    #[inline]
     fn next(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             self.peek_count -= 1;
             self.token[self.peek_count]
-                .clone()
-                .unwrap_or_else(|| self.fetch())
         } else {
             let it = self.fetch();
-            self.token[0] = Some(it.clone());
+            self.token[0] = it;
             it
         }
     }
@@ -147,25 +286,24 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn backup2(&mut self, t1: Item<'a>) {
-        self.token[1] = Some(t1);
+        self.token[1] = t1;
         self.peek_count = 2;
     }
 
     fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
-        self.token[1] = Some(t1);
-        self.token[2] = Some(t2);
+        self.token[1] = t1;
+        self.token[2] = t2;
         self.peek_count = 3;
     }
 
+    #[inline]
     fn peek(&mut self) -> Item<'a> {
-        if self.peek_count > 0
-            && let Some(t) = &self.token[self.peek_count - 1]
-        {
-            return t.clone();
+        if self.peek_count > 0 {
+            return self.token[self.peek_count - 1];
         }
         self.peek_count = 1;
         let it = self.fetch();
-        self.token[0] = Some(it.clone());
+        self.token[0] = it;
         it
     }
 
@@ -200,17 +338,21 @@ impl<'a> Parser<'a, '_> {
                     " in action started at {}:{}",
                     self.parse_name, self.action_line
                 );
-                if token.val.ends_with(" action") {
+                if self.lex.err.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
-            return self.errorf(format!("{}{}", token.describe(), extra));
+            return self.errorf(format!("{}{}", token.describe(&self.lex.err), extra));
         }
-        self.errorf(format!("unexpected {} in {}", token.describe(), context))
+        self.errorf(format!(
+            "unexpected {} in {}",
+            token.describe(&self.lex.err),
+            context
+        ))
     }
 
-    fn parse_top(&mut self) -> PResult<ListNode> {
-        let mut root = ListNode::default();
+    fn parse_top(&mut self) -> PResult<Span> {
+        let mark = self.s_nodes.len();
         loop {
             let t = self.peek();
             if t.typ == Tok::Eof {
@@ -229,11 +371,11 @@ impl<'a> Parser<'a, '_> {
             match n {
                 Parsed::End => return Err(self.errorf("unexpected {{end}}")),
                 Parsed::Else => return Err(self.errorf("unexpected {{else}}")),
-                Parsed::Node(n) => root.nodes.push(n),
+                Parsed::Node(n) => self.s_nodes.push(n),
                 Parsed::Skip => {}
             }
         }
-        Ok(root)
+        Ok(self.flush_nodes(mark))
     }
 
     fn parse_definition(&mut self) -> PResult<()> {
@@ -242,35 +384,37 @@ impl<'a> Parser<'a, '_> {
         if name.typ != Tok::String && name.typ != Tok::RawString {
             return Err(self.unexpected(&name, context));
         }
-        let name = unquote(&name.val).map_err(|e| self.errorf(e))?;
+        let name = unquote(name.val).map_err(|e| self.errorf(e))?;
         self.expect(Tok::RightDelim, context)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let (saved_base, saved_len) = (self.var_base, self.vars.len());
+        self.var_base = saved_len;
+        self.vars.push("$");
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        self.vars.truncate(saved_len);
+        self.var_base = saved_base;
         self.range_depth = saved_range;
         if !matches!(end, Parsed::End) {
-            return Err(self.errorf(format!("unexpected {} in {}", end.describe(), context)));
+            return Err(self.errorf(format!(
+                "unexpected {} in {}",
+                end.describe(&self.ar, &self.text),
+                context
+            )));
         }
-        self.trees.push(Tree {
-            name: name.into(),
-            parse_name: self.parse_name.clone(),
-            text: self.text.clone(),
-            root: list,
-        });
+        self.trees.push((name.into(), list));
         Ok(())
     }
 
-    fn item_list(&mut self) -> PResult<(ListNode, Parsed)> {
-        let mut list = ListNode::default();
+    fn item_list(&mut self) -> PResult<(Span, Parsed)> {
+        let mark = self.s_nodes.len();
         loop {
             if self.peek_non_space().typ == Tok::Eof {
                 break;
             }
             let n = self.text_or_action()?;
             match n {
-                Parsed::End | Parsed::Else => return Ok((list, n)),
-                Parsed::Node(n) => list.nodes.push(n),
+                Parsed::End | Parsed::Else => return Ok((self.flush_nodes(mark), n)),
+                Parsed::Node(n) => self.s_nodes.push(n),
                 Parsed::Skip => {}
             }
         }
@@ -280,7 +424,7 @@ impl<'a> Parser<'a, '_> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let t = self.next_non_space();
         match t.typ {
-            Tok::Text => Ok(Parsed::Node(Node::Text(Str::from(&*t.val)))),
+            Tok::Text => Ok(Parsed::Node(Node::Text(t.pos, t.pos + t.val.len()))),
             Tok::LeftDelim => {
                 self.action_line = t.line;
                 let r = self.action();
@@ -311,7 +455,7 @@ impl<'a> Parser<'a, '_> {
         }
         self.backup();
         let pipe = self.pipeline("command", Tok::RightDelim)?;
-        Ok(Parsed::Node(Node::Action(Action { pipe })))
+        Ok(Parsed::Node(Node::Action(pipe)))
     }
 
     fn break_control(&mut self, is_break: bool) -> PResult<Parsed> {
@@ -334,13 +478,17 @@ impl<'a> Parser<'a, '_> {
         }))
     }
 
-    fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
+    fn pipeline(&mut self, context: &str, end: Tok) -> PResult<u32> {
         let t = self.peek_non_space();
+        let decl_start = self.ar.decls.len() as u32;
         let mut pipe = Pipe {
             pos: t.pos,
             is_assign: false,
-            decl: Vec::new(),
-            cmds: Vec::new(),
+            decl: Span {
+                start: decl_start,
+                len: 0,
+            },
+            cmds: Span::default(),
         };
         'decls: loop {
             let v = self.peek_non_space();
@@ -353,13 +501,17 @@ impl<'a> Parser<'a, '_> {
             if next.typ == Tok::Assign || next.typ == Tok::Declare {
                 pipe.is_assign = next.typ == Tok::Assign;
                 self.next_non_space();
-                pipe.decl.push(Str::from(&*v.val));
-                self.vars.push(v.val.to_string());
+                let d = self.interner.intern(v.val);
+                self.ar.decls.push(d);
+                pipe.decl.len += 1;
+                self.vars.push(v.val);
             } else if next.typ == Tok::Char && next.val == "," {
                 self.next_non_space();
-                pipe.decl.push(Str::from(&*v.val));
-                self.vars.push(v.val.to_string());
-                if context == "range" && pipe.decl.len() < 2 {
+                let d = self.interner.intern(v.val);
+                self.ar.decls.push(d);
+                pipe.decl.len += 1;
+                self.vars.push(v.val);
+                if context == "range" && pipe.decl.len < 2 {
                     match self.peek_non_space().typ {
                         Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
                         _ => return Err(self.errorf("range can only initialize variables")),
@@ -373,11 +525,13 @@ impl<'a> Parser<'a, '_> {
             }
             break;
         }
+        let mark = self.s_cmds.len();
         loop {
             let t = self.next_non_space();
             if t.typ == end {
-                self.check_pipeline(&pipe, context)?;
-                return Ok(pipe);
+                self.check_pipeline(mark, context)?;
+                pipe.cmds = self.flush_cmds(mark);
+                return Ok(self.push_pipe(pipe));
             }
             match t.typ {
                 Tok::Bool
@@ -394,8 +548,8 @@ impl<'a> Parser<'a, '_> {
                 | Tok::LeftParen => {
                     self.backup();
                     let c = self.command()?;
-                    pipe.cmds.push(c);
-                    if pipe.cmds.len() > MAX_PIPELINE_CMDS {
+                    self.s_cmds.push(c);
+                    if self.s_cmds.len() - mark > MAX_PIPELINE_CMDS {
                         return Err(self.errorf("pipeline too long"));
                     }
                 }
@@ -404,13 +558,14 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
-        if pipe.cmds.is_empty() {
+    fn check_pipeline(&self, mark: usize, context: &str) -> PResult<()> {
+        let cmds = &self.s_cmds[mark..];
+        if cmds.is_empty() {
             return Err(self.errorf(format!("missing value for {context}")));
         }
-        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+        for (i, c) in cmds.iter().enumerate().skip(1) {
             if matches!(
-                c.args.first(),
+                self.ar.args(c).first(),
                 Some(
                     Arg::Bool { .. }
                         | Arg::Dot { .. }
@@ -449,29 +604,38 @@ impl<'a> Parser<'a, '_> {
         if let Parsed::Else = next {
             if context == "if" && self.peek().typ == Tok::If {
                 self.next();
-                else_list = Some(ListNode {
-                    nodes: vec![self.if_control()?],
-                });
+                let n = self.if_control()?;
+                else_list = Some(self.single(n));
             } else if context == "with" && self.peek().typ == Tok::With {
                 self.next();
-                else_list = Some(ListNode {
-                    nodes: vec![self.with_control()?],
-                });
+                let n = self.with_control()?;
+                else_list = Some(self.single(n));
             } else {
                 let (el, next) = self.item_list()?;
                 if !matches!(next, Parsed::End) {
-                    return Err(self.errorf(format!("expected end; found {}", next.describe())));
+                    return Err(self.errorf(format!(
+                        "expected end; found {}",
+                        next.describe(&self.ar, &self.text)
+                    )));
                 }
                 else_list = Some(el);
             }
         }
-        let pos = pipe.pos;
+        let pos = self.ar.pipe(pipe).pos;
         Ok(Branch {
             pipe,
             list,
             else_list,
             pos,
         })
+    }
+
+    fn single(&mut self, n: Node) -> Span {
+        self.ar.nodes.push(n);
+        Span {
+            start: self.ar.nodes.len() as u32 - 1,
+            len: 1,
+        }
     }
 
     fn if_control(&mut self) -> PResult<Node> {
@@ -503,21 +667,23 @@ impl<'a> Parser<'a, '_> {
         let token = self.next_non_space();
         let name = self.parse_template_name(&token, context)?;
         let pipe = self.pipeline(context, Tok::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let (saved_base, saved_len) = (self.var_base, self.vars.len());
+        self.var_base = saved_len;
+        self.vars.push("$");
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let r = self.item_list();
-        self.vars = saved_vars;
+        self.vars.truncate(saved_len);
+        self.var_base = saved_base;
         self.range_depth = saved_range;
         let (list, end) = r?;
         if !matches!(end, Parsed::End) {
-            return Err(self.errorf(format!("unexpected {} in {}", end.describe(), context)));
+            return Err(self.errorf(format!(
+                "unexpected {} in {}",
+                end.describe(&self.ar, &self.text),
+                context
+            )));
         }
-        self.trees.push(Tree {
-            name: Str::from(name.as_str()),
-            parse_name: self.parse_name.clone(),
-            text: self.text.clone(),
-            root: list,
-        });
+        self.trees.push((Str::from(name.as_str()), list));
         Ok(Parsed::Node(Node::Template(TemplateCall {
             pos: token.pos,
             name: name.into(),
@@ -543,21 +709,18 @@ impl<'a> Parser<'a, '_> {
 
     fn parse_template_name(&self, token: &Item, context: &str) -> PResult<String> {
         match token.typ {
-            Tok::String | Tok::RawString => unquote(&token.val).map_err(|e| self.errorf(e)),
+            Tok::String | Tok::RawString => unquote(token.val).map_err(|e| self.errorf(e)),
             _ => Err(self.unexpected(token, context)),
         }
     }
 
     fn command(&mut self) -> PResult<Command> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command {
-            pos,
-            args: Vec::new(),
-        };
+        let mark = self.s_args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                self.s_args.push(op);
             }
             let t = self.next();
             match t.typ {
@@ -568,10 +731,11 @@ impl<'a> Parser<'a, '_> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.s_args.len() == mark {
             return Err(self.errorf("empty command"));
         }
-        Ok(cmd)
+        let args = self.flush_args(mark);
+        Ok(Command { pos, args })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -580,28 +744,22 @@ impl<'a> Parser<'a, '_> {
         };
         if self.peek().typ == Tok::Field {
             let chain_pos = self.peek().pos;
-            let mut fields: Vec<Str> = Vec::new();
+            let mut end = chain_pos;
             while self.peek().typ == Tok::Field {
                 let f = self.next();
-                fields.push(Str::from(&f.val[1..]));
+                end = f.pos + f.val.len();
             }
+            // the field tokens are adjacent: `.a.b.c` is one slice of the input
+            let chained = TextRange::new(chain_pos + 1, end);
             return Ok(Some(match node {
-                Arg::Field { idents, .. } => {
-                    let mut all: Vec<Str> = idents.to_vec();
-                    all.extend(fields);
-                    Arg::Field {
-                        pos: chain_pos,
-                        idents: all.into(),
-                    }
-                }
-                Arg::Variable { idents, .. } => {
-                    let mut all: Vec<Str> = idents.to_vec();
-                    all.extend(fields);
-                    Arg::Variable {
-                        pos: chain_pos,
-                        idents: all.into(),
-                    }
-                }
+                Arg::Field { path, .. } => Arg::Field {
+                    pos: chain_pos,
+                    path: TextRange::new(path.start as usize, end),
+                },
+                Arg::Variable { path, .. } => Arg::Variable {
+                    pos: chain_pos,
+                    path: TextRange::new(path.start as usize, end),
+                },
                 Arg::Bool { .. }
                 | Arg::String { .. }
                 | Arg::Number { .. }
@@ -609,14 +767,17 @@ impl<'a> Parser<'a, '_> {
                 | Arg::Dot { .. } => {
                     return Err(self.errorf(format!(
                         "unexpected . after term {}",
-                        crate::funcs::strings::go_quote(&node.to_go_string(), false)
+                        crate::funcs::strings::go_quote(&node.to_go_string(&self.ar), false)
                     )));
                 }
-                other => Arg::Chain {
-                    pos: chain_pos,
-                    node: Box::new(other),
-                    fields: fields.into(),
-                },
+                other => {
+                    self.ar.args.push(other);
+                    Arg::Chain {
+                        pos: chain_pos,
+                        node: self.ar.args.len() as u32 - 1,
+                        fields: chained,
+                    }
+                }
             }));
         }
         Ok(Some(node))
@@ -626,45 +787,46 @@ impl<'a> Parser<'a, '_> {
         let t = self.next_non_space();
         Ok(Some(match t.typ {
             Tok::Identifier => {
-                if !(self.has_func)(&t.val) {
+                if !(self.has_func)(t.val) {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        crate::funcs::strings::go_quote(&t.val, false)
+                        crate::funcs::strings::go_quote(t.val, false)
                     )));
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: Str::from(&*t.val),
+                    name: TextRange::new(t.pos, t.pos + t.val.len()),
                 }
             }
             Tok::Dot => Arg::Dot { pos: t.pos },
             Tok::Nil => Arg::Nil { pos: t.pos },
             Tok::Variable => {
-                let idents: Vec<Str> = t.val.split('.').map(Str::from).collect();
-                if !self.vars.iter().any(|v| *v == *idents[0]) {
+                let first = t.val.split('.').next().unwrap_or(t.val);
+                if !self.vars[self.var_base..].contains(&first) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
-                        crate::funcs::strings::go_quote(&idents[0], false)
+                        crate::funcs::strings::go_quote(first, false)
                     )));
                 }
                 Arg::Variable {
                     pos: t.pos,
-                    idents: idents.into(),
+                    path: TextRange::new(t.pos, t.pos + t.val.len()),
                 }
             }
             Tok::Field => Arg::Field {
                 pos: t.pos,
-                idents: t.val[1..].split('.').map(Str::from).collect(),
+                path: TextRange::new(t.pos + 1, t.pos + t.val.len()),
             },
             Tok::Bool => Arg::Bool {
                 pos: t.pos,
                 val: t.val == "true",
             },
             Tok::CharConstant | Tok::Complex | Tok::Number => {
-                let num = new_number(&t.val, t.typ).map_err(|e| self.errorf(e))?;
+                let num = new_number(t.val, t.typ).map_err(|e| self.errorf(e))?;
+                self.ar.numbers.push(num);
                 Arg::Number {
                     pos: t.pos,
-                    num: Arc::new(num),
+                    num: self.ar.numbers.len() as u32 - 1,
                 }
             }
             Tok::LeftParen => {
@@ -676,14 +838,23 @@ impl<'a> Parser<'a, '_> {
                     self.pipeline("parenthesized pipeline", Tok::RightParen)
                 });
                 self.stack_depth -= 1;
-                Arg::Pipe(Box::new(r?))
+                let id = r?;
+                Arg::Pipe {
+                    pos: self.ar.pipe(id).pos,
+                    id,
+                }
             }
             Tok::String | Tok::RawString => {
-                let s = unquote(&t.val).map_err(|e| self.errorf(e))?;
+                let text = if t.typ == Tok::String && !t.val.contains('\\') {
+                    self.interner.intern(&t.val[1..t.val.len() - 1])
+                } else {
+                    let s = unquote(t.val).map_err(|e| self.errorf(e))?;
+                    self.interner.intern(&s)
+                };
                 Arg::String {
                     pos: t.pos,
-                    quoted: Str::from(&*t.val),
-                    text: Str::from(s.as_str()),
+                    quoted: TextRange::new(t.pos, t.pos + t.val.len()),
+                    text,
                 }
             }
             _ => {
@@ -703,13 +874,13 @@ enum Parsed {
 }
 
 impl Parsed {
-    fn describe(&self) -> String {
+    fn describe(&self, ar: &Arena, src: &str) -> String {
         match self {
             Parsed::End => "{{end}}".into(),
             Parsed::Else => "{{else}}".into(),
             Parsed::Node(n) => {
                 let mut s = String::new();
-                n.write(&mut s);
+                n.write(ar, src, &mut s);
                 s
             }
             Parsed::Skip => String::new(),

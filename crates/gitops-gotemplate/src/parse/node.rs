@@ -1,18 +1,98 @@
 //! Parse-tree nodes and their Go `String()` forms (used in error messages).
+//!
+//! The nodes of one parse (a file and its `define`s) live in one [`Arena`]: lists of
+//! nodes, pipelines, commands and arguments are contiguous runs of its vectors, referred to
+//! by [`Span`]s and indexes. Parsing a file therefore allocates a handful of vectors instead
+//! of one box per node, and dropping it frees them at once.
 
 use crate::value::Str;
 use std::sync::Arc;
 
-/// A list of nodes.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ListNode {
+/// A run of `len` items starting at `start` in one of the arena's vectors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Span {
+    #[inline]
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
+/// A byte range of the parsed text (identifiers and field paths are slices of the source,
+/// so they cost no allocation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl TextRange {
+    pub(crate) fn new(start: usize, end: usize) -> Self {
+        TextRange {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+}
+
+/// The nodes of one parse.
+#[derive(Debug, Default)]
+pub(crate) struct Arena {
+    /// The parsed text.
+    pub text: Arc<str>,
     pub nodes: Vec<Node>,
+    pub pipes: Vec<Pipe>,
+    pub cmds: Vec<Command>,
+    pub args: Vec<Arg>,
+    pub decls: Vec<Str>,
+    pub numbers: Vec<Number>,
+}
+
+impl Arena {
+    #[inline]
+    pub(crate) fn str(&self, r: TextRange) -> &str {
+        &self.text[r.start as usize..r.end as usize]
+    }
+    #[inline]
+    pub(crate) fn list(&self, s: Span) -> &[Node] {
+        &self.nodes[s.range()]
+    }
+    #[inline]
+    pub(crate) fn pipe(&self, id: u32) -> &Pipe {
+        &self.pipes[id as usize]
+    }
+    #[inline]
+    pub(crate) fn cmds(&self, p: &Pipe) -> &[Command] {
+        &self.cmds[p.cmds.range()]
+    }
+    #[inline]
+    pub(crate) fn args(&self, c: &Command) -> &[Arg] {
+        &self.args[c.args.range()]
+    }
+    #[inline]
+    pub(crate) fn decl(&self, p: &Pipe) -> &[Str] {
+        &self.decls[p.decl.range()]
+    }
+    #[inline]
+    pub(crate) fn arg(&self, id: u32) -> &Arg {
+        &self.args[id as usize]
+    }
+    #[inline]
+    pub(crate) fn number(&self, id: u32) -> &Number {
+        &self.numbers[id as usize]
+    }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
-    Text(Str),
-    Action(Action),
+    /// A byte range of the tree's text.
+    Text(usize, usize),
+    /// `{{ pipeline }}`: the pipeline's index.
+    Action(u32),
     If(Branch),
     Range(Branch),
     With(Branch),
@@ -22,15 +102,10 @@ pub(crate) enum Node {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Action {
-    pub pipe: Pipe,
-}
-
-#[derive(Debug, Clone)]
 pub(crate) struct Branch {
-    pub pipe: Pipe,
-    pub list: ListNode,
-    pub else_list: Option<ListNode>,
+    pub pipe: u32,
+    pub list: Span,
+    pub else_list: Option<Span>,
     /// Position of the keyword's pipeline (for errors).
     pub pos: usize,
 }
@@ -39,21 +114,21 @@ pub(crate) struct Branch {
 pub(crate) struct TemplateCall {
     pub pos: usize,
     pub name: Str,
-    pub pipe: Option<Pipe>,
+    pub pipe: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Pipe {
     pub pos: usize,
     pub is_assign: bool,
-    pub decl: Vec<Str>,
-    pub cmds: Vec<Command>,
+    pub decl: Span,
+    pub cmds: Span,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Command {
     pub pos: usize,
-    pub args: Vec<Arg>,
+    pub args: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -69,17 +144,19 @@ pub(crate) struct Number {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
+    /// `.a.b.c`: the path without its leading dot (`a.b.c`).
     Field {
         pos: usize,
-        idents: Arc<[Str]>,
+        path: TextRange,
     },
+    /// `$x.a.b`: the whole text.
     Variable {
         pos: usize,
-        idents: Arc<[Str]>,
+        path: TextRange,
     },
     Identifier {
         pos: usize,
-        name: Str,
+        name: TextRange,
     },
     Dot {
         pos: usize,
@@ -93,18 +170,24 @@ pub(crate) enum Arg {
     },
     Number {
         pos: usize,
-        num: Arc<Number>,
+        num: u32,
     },
     String {
         pos: usize,
-        quoted: Str,
+        quoted: TextRange,
         text: Str,
     },
-    Pipe(Box<Pipe>),
+    /// A parenthesized pipeline (its index).
+    Pipe {
+        pos: usize,
+        id: u32,
+    },
     Chain {
         pos: usize,
-        node: Box<Arg>,
-        fields: Arc<[Str]>,
+        /// Index of the chained node in the arena's arguments.
+        node: u32,
+        /// The chained fields without the leading dot (`a.b`).
+        fields: TextRange,
     },
 }
 
@@ -119,83 +202,74 @@ impl Arg {
             | Arg::Bool { pos, .. }
             | Arg::Number { pos, .. }
             | Arg::String { pos, .. }
-            | Arg::Chain { pos, .. } => *pos,
-            Arg::Pipe(p) => p.pos,
+            | Arg::Chain { pos, .. }
+            | Arg::Pipe { pos, .. } => *pos,
         }
     }
 
-    pub(crate) fn write(&self, out: &mut String) {
+    pub(crate) fn write(&self, ar: &Arena, out: &mut String) {
         match self {
-            Arg::Field { idents, .. } => {
-                for i in idents.iter() {
-                    out.push('.');
-                    out.push_str(i);
-                }
+            Arg::Field { path, .. } => {
+                out.push('.');
+                out.push_str(ar.str(*path));
             }
-            Arg::Variable { idents, .. } => {
-                for (k, i) in idents.iter().enumerate() {
-                    if k > 0 {
-                        out.push('.');
-                    }
-                    out.push_str(i);
-                }
-            }
-            Arg::Identifier { name, .. } => out.push_str(name),
+            Arg::Variable { path, .. } => out.push_str(ar.str(*path)),
+            Arg::Identifier { name, .. } => out.push_str(ar.str(*name)),
             Arg::Dot { .. } => out.push('.'),
             Arg::Nil { .. } => out.push_str("nil"),
             Arg::Bool { val, .. } => out.push_str(if *val { "true" } else { "false" }),
-            Arg::Number { num, .. } => out.push_str(&num.text),
-            Arg::String { quoted, .. } => out.push_str(quoted),
-            Arg::Pipe(p) => p.write(out),
+            Arg::Number { num, .. } => out.push_str(&ar.number(*num).text),
+            Arg::String { quoted, .. } => out.push_str(ar.str(*quoted)),
+            Arg::Pipe { id, .. } => ar.pipe(*id).write(ar, out),
             Arg::Chain { node, fields, .. } => {
-                if let Arg::Pipe(p) = node.as_ref() {
+                let node = ar.arg(*node);
+                if let Arg::Pipe { id, .. } = node {
                     out.push('(');
-                    p.write(out);
+                    ar.pipe(*id).write(ar, out);
                     out.push(')');
                 } else {
-                    node.write(out);
+                    node.write(ar, out);
                 }
-                for f in fields.iter() {
-                    out.push('.');
-                    out.push_str(f);
-                }
+                out.push('.');
+                out.push_str(ar.str(*fields));
             }
         }
     }
 
-    pub(crate) fn to_go_string(&self) -> String {
+    pub(crate) fn to_go_string(&self, ar: &Arena) -> String {
         let mut s = String::new();
-        self.write(&mut s);
+        self.write(ar, &mut s);
         s
     }
 }
 
 impl Command {
-    pub(crate) fn write(&self, out: &mut String) {
-        for (i, a) in self.args.iter().enumerate() {
+    pub(crate) fn write(&self, ar: &Arena, out: &mut String) {
+        for (i, a) in ar.args(self).iter().enumerate() {
             if i > 0 {
                 out.push(' ');
             }
-            if let Arg::Pipe(p) = a {
+            if let Arg::Pipe { id, .. } = a {
                 out.push('(');
-                p.write(out);
+                ar.pipe(*id).write(ar, out);
                 out.push(')');
             } else {
-                a.write(out);
+                a.write(ar, out);
             }
         }
     }
-    pub(crate) fn to_go_string(&self) -> String {
+    pub(crate) fn to_go_string(&self, ar: &Arena) -> String {
         let mut s = String::new();
-        self.write(&mut s);
+        self.write(ar, &mut s);
         s
     }
 }
 
 impl Pipe {
-    pub(crate) fn write(&self, out: &mut String) {
-        if !self.decl.is_empty() {
-            for (i, d) in self.decl.iter().enumerate() {
+    pub(crate) fn write(&self, ar: &Arena, out: &mut String) {
+        let decl = ar.decl(self);
+        if !decl.is_empty() {
+            for (i, d) in decl.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -203,35 +277,35 @@ impl Pipe {
             }
             out.push_str(" := ");
         }
-        for (i, c) in self.cmds.iter().enumerate() {
+        for (i, c) in ar.cmds(self).iter().enumerate() {
             if i > 0 {
                 out.push_str(" | ");
             }
-            c.write(out);
+            c.write(ar, out);
         }
     }
-    pub(crate) fn to_go_string(&self) -> String {
+    pub(crate) fn to_go_string(&self, ar: &Arena) -> String {
         let mut s = String::new();
-        self.write(&mut s);
+        self.write(ar, &mut s);
         s
     }
 }
 
-impl ListNode {
-    pub(crate) fn write(&self, out: &mut String) {
-        for n in &self.nodes {
-            n.write(out);
-        }
+/// Writes a list of nodes; `src` is the text of the tree they belong to.
+pub(crate) fn write_list(ar: &Arena, src: &str, list: Span, out: &mut String) {
+    for n in ar.list(list) {
+        n.write(ar, src, out);
     }
 }
 
 impl Node {
-    pub(crate) fn write(&self, out: &mut String) {
+    /// Go's `String()`; `src` is the text of the tree the node belongs to.
+    pub(crate) fn write(&self, ar: &Arena, src: &str, out: &mut String) {
         match self {
-            Node::Text(t) => out.push_str(t),
-            Node::Action(a) => {
+            Node::Text(a, b) => out.push_str(&src[*a..*b]),
+            Node::Action(p) => {
                 out.push_str("{{");
-                a.pipe.write(out);
+                ar.pipe(*p).write(ar, out);
                 out.push_str("}}");
             }
             Node::If(b) | Node::Range(b) | Node::With(b) => {
@@ -243,21 +317,21 @@ impl Node {
                 out.push_str("{{");
                 out.push_str(name);
                 out.push(' ');
-                b.pipe.write(out);
+                ar.pipe(b.pipe).write(ar, out);
                 out.push_str("}}");
-                b.list.write(out);
-                if let Some(e) = &b.else_list {
+                write_list(ar, src, b.list, out);
+                if let Some(e) = b.else_list {
                     out.push_str("{{else}}");
-                    e.write(out);
+                    write_list(ar, src, e, out);
                 }
                 out.push_str("{{end}}");
             }
             Node::Template(t) => {
                 out.push_str("{{template ");
                 out.push_str(&crate::funcs::strings::go_quote(&t.name, false));
-                if let Some(p) = &t.pipe {
+                if let Some(p) = t.pipe {
                     out.push(' ');
-                    p.write(out);
+                    ar.pipe(p).write(ar, out);
                 }
                 out.push_str("}}");
             }
@@ -268,9 +342,9 @@ impl Node {
 }
 
 /// Whether a tree is empty of everything but space (Go's `parse.IsEmptyTree`).
-pub(crate) fn is_empty_tree(list: &ListNode) -> bool {
-    list.nodes.iter().all(|n| match n {
-        Node::Text(t) => t.trim().is_empty(),
+pub(crate) fn is_empty_tree(ar: &Arena, src: &str, list: Span) -> bool {
+    ar.list(list).iter().all(|n| match n {
+        Node::Text(a, b) => src[*a..*b].trim().is_empty(),
         _ => false,
     })
 }
