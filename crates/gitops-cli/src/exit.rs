@@ -1,9 +1,13 @@
 //! Exit statuses and how failures are printed.
 
-/// Success.
+/// Success (for `diff`: no differences).
 pub const OK: u8 = 0;
-/// Bad input or usage: invalid manifests, cycles, unknown flags.
+/// `diff`: differences found; `apply`/`sync --once`: the sync failed.
+pub const FAILED: u8 = 1;
+/// Bad input or usage: invalid manifests, cycles, unknown kinds, unknown flags.
 pub const BAD_INPUT: u8 = 2;
+/// The cluster or the network failed.
+pub const CLUSTER: u8 = 3;
 /// A failure of this program itself.
 pub const INTERNAL: u8 = 70;
 
@@ -23,11 +27,28 @@ impl Failure {
         }
     }
 
+    /// The cluster or network: exit status 3.
+    pub fn cluster(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: CLUSTER,
+            error: error.into(),
+        }
+    }
+
     /// A failure of this program (exit status 70).
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Self {
             code: INTERNAL,
             error: error.into(),
+        }
+    }
+
+    /// Bad input or cluster failure, as the error says.
+    pub fn classify(error: impl Into<anyhow::Error>, bad_input: bool) -> Self {
+        if bad_input {
+            Self::bad_input(error)
+        } else {
+            Self::cluster(error)
         }
     }
 

@@ -4,9 +4,12 @@
 //! The binary stays thin: it parses arguments, calls the library crates and prints.
 
 mod args;
+mod cluster;
 mod commands;
 mod exit;
 mod output;
+mod progress;
+mod source;
 
 use std::process::ExitCode;
 

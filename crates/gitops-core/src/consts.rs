@@ -47,6 +47,10 @@ pub const REVISION: &str = "gitops.rs/revision";
 /// On an inventory parent: `"true"` while continuous syncing is paused (e.g. after a rollback).
 pub const SUSPENDED: &str = "gitops.rs/suspended";
 
+/// On an inventory parent: where the desired state comes from (a tool-defined description
+/// without credentials), so later commands can fetch it again.
+pub const SOURCE: &str = "gitops.rs/source";
+
 /// On an inventory parent: the hash of a held prune plan that a person approved.
 pub const APPROVE_PRUNE: &str = "gitops.rs/approve-prune";
 

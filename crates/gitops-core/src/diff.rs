@@ -220,6 +220,69 @@ pub trait Differ: Send + Sync {
     ) -> Result<ChangeSet, Self::Error>;
 }
 
+/// Compares two rendered object sets (e.g. a pull request's base and head) without a cluster.
+///
+/// Objects only in `after` are created, objects only in `before` deleted, others updated or
+/// unchanged; Secret values are masked in the field changes.
+///
+/// ```
+/// use gitops_core::diff::{compare_sets, Change};
+/// use gitops_core::Object;
+/// use serde_json::json;
+///
+/// let cm = |name: &str, v: &str| Object::new(json!({"apiVersion": "v1", "kind": "ConfigMap",
+///     "metadata": {"name": name}, "data": {"k": v}})).unwrap();
+/// let changes = compare_sets(&[cm("a", "1"), cm("gone", "1")], &[cm("a", "2"), cm("new", "1")]);
+/// let counts = changes.counts();
+/// assert_eq!((counts.create, counts.update, counts.delete), (1, 1, 1));
+/// ```
+pub fn compare_sets(before: &[Object], after: &[Object]) -> ChangeSet {
+    let old: std::collections::BTreeMap<&ObjectRef, &Object> =
+        before.iter().map(|o| (o.reference(), o)).collect();
+    let new: std::collections::BTreeSet<&ObjectRef> = after.iter().map(Object::reference).collect();
+    let mut entries = Vec::new();
+    for object in after {
+        let live = old.get(object.reference()).copied();
+        let change = match live {
+            None => Change::Create,
+            Some(previous) => {
+                let (l, d) = redact_secrets(Some(previous.manifest()), Some(object.manifest()));
+                let fields = match (l, d) {
+                    (Some(l), Some(d)) => field_changes(&l, &d),
+                    _ => Vec::new(),
+                };
+                let changed = previous.manifest() != object.manifest();
+                match (fields.is_empty(), changed) {
+                    (true, false) => Change::Unchanged,
+                    (true, true) => Change::Update {
+                        fields: vec![FieldChange {
+                            path: "/data".to_owned(),
+                            before: Some(Value::String(MASK.to_owned())),
+                            after: Some(Value::String("(redacted, changed)".to_owned())),
+                        }],
+                    },
+                    (false, _) => Change::Update { fields },
+                }
+            }
+        };
+        entries.push(ChangeSetEntry {
+            object: object.reference().clone(),
+            change,
+            live: live.cloned(),
+            desired: Some(object.clone()),
+        });
+    }
+    for object in before.iter().filter(|o| !new.contains(o.reference())) {
+        entries.push(ChangeSetEntry {
+            object: object.reference().clone(),
+            change: Change::Delete,
+            live: Some(object.clone()),
+            desired: None,
+        });
+    }
+    ChangeSet { entries }
+}
+
 /// Metadata fields the cluster writes, never part of a comparison.
 const SERVER_METADATA: &[&str] = &[
     "managedFields",

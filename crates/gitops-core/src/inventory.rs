@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::consts::{
     APPLYSET_GROUP_KINDS, APPLYSET_ID, APPLYSET_NAMESPACES, APPLYSET_PART_OF, APPLYSET_TOOLING,
-    APPROVE_PRUNE as APPROVED_PRUNE, REVISION, SUSPENDED,
+    APPROVE_PRUNE as APPROVED_PRUNE, REVISION, SOURCE, SUSPENDED,
 };
 use crate::object::ObjectRef;
 use crate::source::CommitInfo;
@@ -105,6 +105,9 @@ pub struct Inventory {
     pub suspended: bool,
     /// The hash of a held prune plan that a person approved.
     pub approved_prune: Option<String>,
+    /// Where the desired state comes from, as the syncing tool describes it (for status,
+    /// drift and rollback commands that run later); never holds credentials.
+    pub source: Option<String>,
 }
 
 /// A parent object that is not a valid inventory.
@@ -151,6 +154,7 @@ impl Inventory {
             history: Vec::new(),
             suspended: false,
             approved_prune: None,
+            source: None,
         }
     }
 
@@ -199,6 +203,9 @@ impl Inventory {
         }
         if let Some(hash) = &self.approved_prune {
             annotations[APPROVED_PRUNE] = json!(hash);
+        }
+        if let Some(source) = &self.source {
+            annotations[SOURCE] = json!(source);
         }
         json!({
             "apiVersion": "v1",
@@ -260,6 +267,7 @@ impl Inventory {
         inventory.revision = annotations[REVISION].as_str().map(str::to_owned);
         inventory.suspended = annotations[SUSPENDED] == "true";
         inventory.approved_prune = annotations[APPROVED_PRUNE].as_str().map(str::to_owned);
+        inventory.source = annotations[SOURCE].as_str().map(str::to_owned);
         Ok(inventory)
     }
 
@@ -302,6 +310,7 @@ mod tests {
         inventory.revision = Some("main@sha1:abc".into());
         inventory.suspended = true;
         inventory.approved_prune = Some("1234".into());
+        inventory.source = Some(r#"{"git":"https://example.com/r.git","path":"apps"}"#.into());
         for i in 0..15 {
             inventory.record(
                 SyncRecord {

@@ -48,6 +48,9 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// How many past syncs the inventory keeps.
     pub history: usize,
+    /// Where the desired state comes from, recorded in the inventory (see
+    /// [`Inventory::source`]).
+    pub source: Option<String>,
 }
 
 impl SyncOptions {
@@ -72,6 +75,7 @@ impl Default for SyncOptions {
             wait: None,
             dry_run: false,
             history: inventory::DEFAULT_HISTORY,
+            source: None,
         }
     }
 }
@@ -105,6 +109,9 @@ pub struct SyncReport {
     pub name: String,
     /// The revision applied.
     pub revision: String,
+    /// The revision the previous successful sync applied, if any: when it equals `revision`,
+    /// whatever this sync changed was drift.
+    pub previous_revision: Option<String>,
     /// Whether this was a dry run.
     pub dry_run: bool,
     /// The difference found before applying.
@@ -128,6 +135,12 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
+    /// True when this sync applied the same revision as the previous one: its changes were
+    /// drift (edits or deletions made behind Git's back).
+    pub fn same_revision(&self) -> bool {
+        self.previous_revision.as_deref() == Some(self.revision.as_str())
+    }
+
     /// True when the sync changed something in the cluster (or would, for a dry run).
     pub fn changed(&self) -> bool {
         let c = &self.counts;
@@ -178,6 +191,47 @@ impl<E: ErrorClass> SyncError<E> {
     }
 }
 
+/// What a reconcile is doing, for progress displays.
+#[derive(Debug, Clone, Copy)]
+pub enum SyncEvent<'a> {
+    /// The plan is ready.
+    Planned {
+        /// Stages in the plan.
+        stages: usize,
+        /// Objects in the plan.
+        objects: usize,
+    },
+    /// A stage with changes is being applied.
+    Applying {
+        /// The stage, counting from 1.
+        stage: usize,
+        /// Stages in the plan.
+        stages: usize,
+        /// The objects being applied.
+        objects: &'a [Object],
+    },
+    /// Waiting for objects to become healthy.
+    Waiting {
+        /// How many.
+        objects: usize,
+    },
+    /// Deleting stale objects.
+    Pruning {
+        /// How many.
+        objects: usize,
+    },
+}
+
+/// Receives [`SyncEvent`]s; `()` ignores them.
+pub trait Observer: Send + Sync {
+    /// Called as the reconcile progresses.
+    fn event(&self, event: SyncEvent<'_>);
+}
+
+impl Observer for () {
+    fn event(&self, _: SyncEvent<'_>) {}
+}
+
 /// Adds the ApplySet membership label to an object.
 pub fn label_member(object: &Object, id: &str) -> Object {
     if object.label(consts::APPLYSET_PART_OF) == Some(id) {
@@ -206,6 +260,20 @@ where
     C: Cluster,
     <C as Applier>::Error: ErrorClass,
 {
+    reconcile_observed(cluster, request, options, &()).await
+}
+
+/// Like [`reconcile`], telling `observer` what it is doing.
+pub async fn reconcile_observed<C>(
+    cluster: &C,
+    request: SyncRequest,
+    options: &SyncOptions,
+    observer: &dyn Observer,
+) -> Result<SyncReport, C>
+where
+    C: Cluster,
+    <C as Applier>::Error: ErrorClass,
+{
     let objects = cluster
         .prepare(request.objects)
         .await
@@ -216,6 +284,10 @@ where
     let labelled: Vec<Object> = objects.iter().map(|o| label_member(o, &id)).collect();
     let plan = plan::plan(&labelled, &options.plan)?;
     let desired: Vec<Object> = plan.objects().cloned().collect();
+    observer.event(SyncEvent::Planned {
+        stages: plan.stages().len(),
+        objects: desired.len(),
+    });
 
     let loaded = cluster
         .load_inventory(&options.name, &options.namespace)
@@ -236,6 +308,7 @@ where
     let mut report = SyncReport {
         name: options.name.clone(),
         revision: request.revision.clone(),
+        previous_revision: inventory.revision.clone(),
         dry_run: options.dry_run,
         changes,
         results: Vec::new(),
@@ -279,7 +352,7 @@ where
     }
 
     let deadline = options.wait.map(|d| Instant::now() + d);
-    let mut failed = apply_stages(cluster, &plan, &mut report, options, deadline).await;
+    let mut failed = apply_stages(cluster, &plan, &mut report, options, deadline, observer).await;
 
     report.prune = prune::plan_prune(
         &before,
@@ -288,13 +361,19 @@ where
         failed,
         &options.prune,
     );
-    if !failed {
+    if !failed && !report.prune.delete.is_empty() {
+        observer.event(SyncEvent::Pruning {
+            objects: report.prune.delete.len(),
+        });
         failed = prune(cluster, &mut report).await;
     }
 
     if let Some(deadline) = deadline
         && !failed
     {
+        observer.event(SyncEvent::Waiting {
+            objects: desired.len(),
+        });
         match cluster.wait(&desired, remaining(deadline)).await {
             Ok(health) => {
                 report.health = health;
@@ -347,6 +426,9 @@ where
         report.result = SyncResult::Failed;
     } else {
         inventory.revision = Some(request.revision.clone());
+        if options.source.is_some() {
+            inventory.source.clone_from(&options.source);
+        }
         if report.prune.held.is_none() {
             inventory.approved_prune = None;
         }
@@ -398,6 +480,7 @@ async fn apply_stages<C>(
     report: &mut SyncReport,
     options: &SyncOptions,
     deadline: Option<Instant>,
+    observer: &dyn Observer,
 ) -> bool
 where
     C: Cluster,
@@ -427,6 +510,11 @@ where
         if todo.is_empty() {
             continue;
         }
+        observer.event(SyncEvent::Applying {
+            stage: i + 1,
+            stages: last + 1,
+            objects: &todo,
+        });
         match cluster.apply(&todo, &options.apply).await {
             Ok(stage_results) => {
                 let bad: Vec<String> = stage_results
@@ -458,6 +546,9 @@ where
         if let Some(deadline) = deadline
             && i < last
         {
+            observer.event(SyncEvent::Waiting {
+                objects: todo.len(),
+            });
             match cluster.wait(&todo, remaining(deadline)).await {
                 Ok(health) if health.iter().any(|(_, h)| h.status != Status::Current) => {
                     failure = Some((

@@ -28,10 +28,12 @@
 //!   serve them over `git daemon` and smart HTTP on 127.0.0.1, for tests of this and other
 //!   crates.
 
+mod any;
 pub mod git;
 pub mod local;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+pub use any::{AnyError, AnySource, SourceSpec};
 pub use git::{GitRef, GitSource, GitSourceOptions};
 pub use local::LocalDir;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 #[non_exhaustive]
 pub enum Error {
     /// A file-system operation failed.
-    #[error("cannot read {path:?}: {source}")]
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -20,13 +20,13 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The sub-path is absolute or leaves the directory.
-    #[error("refusing path {path:?}: it must be relative and stay inside the directory")]
+    #[error("{}: refused: the path must be relative and stay inside the directory", path.display())]
     UnsafePath {
         /// The sub-path.
         path: PathBuf,
     },
     /// The sub-path is not a directory.
-    #[error("{path:?} is not a directory")]
+    #[error("{}: not a directory", path.display())]
     NotADirectory {
         /// The directory that was expected.
         path: PathBuf,
@@ -66,6 +66,11 @@ impl LocalDir {
         }
     }
 
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Renders `path` (relative to the root) instead of the root.
     #[must_use]
     pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
@@ -90,7 +95,11 @@ impl LocalDir {
         let path = crate::git::check_relative(&self.path).map_err(|_| Error::UnsafePath {
             path: self.path.clone(),
         })?;
-        let dir = self.root.join(&path);
+        let dir = if path.as_os_str().is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(&path)
+        };
         if !dir.is_dir() {
             return Err(Error::NotADirectory { path: dir });
         }

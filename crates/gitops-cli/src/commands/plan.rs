@@ -2,19 +2,22 @@
 
 use gitops_core::plan::{self, Options};
 
-use crate::args::{PlanArgs, PlanFormat};
-use crate::exit::Failure;
+use crate::args::{Format, Global, PlanArgs};
+use crate::exit::{self, Failure};
 use crate::output;
 
-pub async fn run(args: PlanArgs) -> Result<(), Failure> {
-    let rendered = super::render_source(&args.source).await?;
+pub async fn run(global: &Global, args: PlanArgs) -> Result<u8, Failure> {
+    let (_, rendered) = super::fetch_and_render(&args.source).await?;
     let options = Options::default()
         .argocd(!args.no_argocd)
         .helm_hooks(!args.no_helm_hooks);
     let plan = plan::plan(&rendered.objects, &options).map_err(Failure::bad_input)?;
-    let text = match args.output {
-        PlanFormat::Text => output::plan_text(&plan),
-        PlanFormat::Json => output::json(&output::PlanJson::from(&plan))?,
+    let json = output::PlanJson::from(&plan);
+    let text = match global.output {
+        Some(Format::Json) => output::json(&json)?,
+        Some(Format::Yaml) => output::yaml(&json)?,
+        _ => output::plan_text(&plan),
     };
-    output::print(&text)
+    output::print(&text)?;
+    Ok(exit::OK)
 }

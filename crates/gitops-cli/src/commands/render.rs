@@ -1,16 +1,15 @@
 //! `gitops render`: print the rendered objects.
 
-use crate::args::{RenderArgs, RenderFormat};
-use crate::exit::Failure;
+use crate::args::{Format, Global, RenderArgs};
+use crate::exit::{self, Failure};
 use crate::output;
 
-pub async fn run(args: RenderArgs) -> Result<(), Failure> {
-    let rendered = super::render_source(&args.source).await?;
-    let text = match args.output {
-        RenderFormat::Yaml => {
-            gitops_core::yaml::to_string_multi(&rendered.objects).map_err(Failure::internal)?
-        }
-        RenderFormat::Json => output::json(&rendered.objects)?,
+pub async fn run(global: &Global, args: RenderArgs) -> Result<u8, Failure> {
+    let (_, rendered) = super::fetch_and_render(&args.source).await?;
+    let text = match global.output {
+        Some(Format::Json) => output::json(&rendered.objects)?,
+        _ => gitops_core::yaml::to_string_multi(&rendered.objects).map_err(Failure::internal)?,
     };
-    output::print(&text)
+    output::print(&text)?;
+    Ok(exit::OK)
 }
