@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: run the real binaries from the workspace root.
 
-#![allow(dead_code, clippy::expect_used)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+pub mod env;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -251,17 +251,10 @@ pub fn compare_sets(before: &[Object], after: &[Object]) -> ChangeSet {
                     (Some(l), Some(d)) => field_changes(&l, &d),
                     _ => Vec::new(),
                 };
-                let changed = previous.manifest() != object.manifest();
-                match (fields.is_empty(), changed) {
-                    (true, false) => Change::Unchanged,
-                    (true, true) => Change::Update {
-                        fields: vec![FieldChange {
-                            path: "/data".to_owned(),
-                            before: Some(Value::String(MASK.to_owned())),
-                            after: Some(Value::String("(redacted, changed)".to_owned())),
-                        }],
-                    },
-                    (false, _) => Change::Update { fields },
+                if fields.is_empty() {
+                    Change::Unchanged
+                } else {
+                    Change::Update { fields }
                 }
             }
         };
@@ -418,9 +411,13 @@ fn is_secret(object: &Value) -> bool {
     object["kind"] == "Secret" && object["apiVersion"] == "v1"
 }
 
-/// Replaces Secret `data`/`stringData` values with markers, keeping the keys: a value equal on
-/// both sides shows as `(redacted)`, a changed one as `(redacted, changed)` on both sides.
-/// Other kinds are returned unchanged.
+/// The marker for a secret value that changed (or is new).
+pub const MASK_CHANGED: &str = "(redacted, changed)";
+
+/// Replaces Secret `data`/`stringData` values with markers, keeping the keys: the live side
+/// shows `(redacted)`, the desired side `(redacted)` for an equal value and
+/// `(redacted, changed)` for a changed or new one, so a diff of the results names exactly the
+/// keys that change and no value. Other kinds are returned unchanged.
 ///
 /// ```
 /// use gitops_core::diff::redact_secrets;
@@ -429,8 +426,8 @@ fn is_secret(object: &Value) -> bool {
 /// let live = json!({"apiVersion": "v1", "kind": "Secret", "data": {"a": "MQ==", "b": "Mg=="}});
 /// let desired = json!({"apiVersion": "v1", "kind": "Secret", "data": {"a": "MQ==", "b": "Mw=="}});
 /// let (l, d) = redact_secrets(Some(&live), Some(&desired));
-/// assert_eq!(l.unwrap()["data"], json!({"a": "(redacted)", "b": "(redacted, changed)"}));
-/// assert!(!d.unwrap().to_string().contains("Mw=="));
+/// assert_eq!(l.unwrap()["data"], json!({"a": "(redacted)", "b": "(redacted)"}));
+/// assert_eq!(d.unwrap()["data"], json!({"a": "(redacted)", "b": "(redacted, changed)"}));
 /// ```
 pub fn redact_secrets(
     live: Option<&Value>,
@@ -451,18 +448,19 @@ pub fn redact_secrets(
             .and_then(|v| v[field].as_object())
             .cloned()
             .unwrap_or_default();
-        let mark = |key: &str| {
-            if before.get(key) == after.get(key) {
-                MASK
-            } else {
-                "(redacted, changed)"
+        if let Some(Value::Object(map)) = l.as_mut().and_then(|v| v.get_mut(field)) {
+            for value in map.values_mut() {
+                *value = Value::String(MASK.to_owned());
             }
-        };
-        for (side, values) in [(&mut l, &before), (&mut d, &after)] {
-            if let Some(Value::Object(map)) = side.as_mut().and_then(|v| v.get_mut(field)) {
-                for key in values.keys() {
-                    map.insert(key.clone(), Value::String(mark(key).to_owned()));
-                }
+        }
+        if let Some(Value::Object(map)) = d.as_mut().and_then(|v| v.get_mut(field)) {
+            for (key, value) in map.iter_mut() {
+                let mark = if before.get(key) == after.get(key) {
+                    MASK
+                } else {
+                    MASK_CHANGED
+                };
+                *value = Value::String(mark.to_owned());
             }
         }
     }
@@ -546,7 +544,10 @@ mod tests {
         for secret in ["c2VjcmV0", "hunter2", "bmV3"] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
-        assert_eq!(d.unwrap()["stringData"]["q"], "(redacted, changed)");
+        let d = d.unwrap();
+        assert_eq!(d["stringData"]["q"], MASK_CHANGED);
+        assert_eq!(d["data"]["p"], MASK_CHANGED);
+        assert_eq!(l.unwrap()["data"]["p"], MASK);
         // Non-secrets are untouched.
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"p": "v"}});
         assert_eq!(redact_secrets(Some(&cm), None).0.unwrap(), cm);

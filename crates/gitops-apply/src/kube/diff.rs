@@ -216,26 +216,8 @@ fn comparable(value: &Value, object: &ObjectRef, cluster: &KubeCluster) -> Value
 
 /// Field changes, with Secret values masked on both sides.
 fn changes(live: &Value, after: &Value) -> Vec<FieldChange> {
-    let (l, a) = redact_secrets(Some(live), Some(after));
-    match (l, a) {
-        (Some(l), Some(a)) => {
-            let masked = field_changes(&l, &a);
-            if masked.is_empty() && live != after {
-                // Only secret values changed: name the fields, never the values.
-                field_changes(live, after)
-                    .into_iter()
-                    .map(|c| FieldChange {
-                        path: c.path,
-                        before: c.before.map(|_| Value::String("(redacted)".to_owned())),
-                        after: c
-                            .after
-                            .map(|_| Value::String("(redacted, changed)".to_owned())),
-                    })
-                    .collect()
-            } else {
-                masked
-            }
-        }
+    match redact_secrets(Some(live), Some(after)) {
+        (Some(l), Some(a)) => field_changes(&l, &a),
         _ => Vec::new(),
     }
 }
