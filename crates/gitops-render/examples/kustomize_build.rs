@@ -4,7 +4,7 @@
 //! usage: cargo run --release -p gitops-render --example kustomize_build -- DIR [ROOT]
 //!
 //! Nothing outside ROOT is read; it defaults to the current directory when DIR is a relative
-//! path, else to `/`.
+//! path, else to `/`. `KUSTOMIZE_BUILD_REPEAT=N` renders N times (for profiling).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -41,6 +41,15 @@ fn main() -> ExitCode {
         path,
         ..Artifact::local(&root, "local")
     };
+    let repeat: usize = std::env::var("KUSTOMIZE_BUILD_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    for _ in 1..repeat {
+        if renderer.render_blocking(&artifact).is_err() {
+            break;
+        }
+    }
     match renderer.render_blocking(&artifact) {
         Ok(rendered) => {
             let text = yaml::to_string(&rendered.objects);

@@ -70,27 +70,42 @@ fn type_order(kind: &str) -> i64 {
     0
 }
 
-fn stable_string(gvk: &Gvk) -> String {
-    let or = |s: &str, d: &str| {
-        if s.is_empty() {
-            d.to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
-    format!(
-        "{}_{}_{}",
+/// The parts of kustomize's `stableSortString` (`group_version_kind`, empty parts as `~G`,
+/// `~V`, `~K`).
+fn stable_parts(gvk: &Gvk) -> [&str; 3] {
+    fn or<'a>(v: &'a str, d: &'static str) -> &'a str {
+        if v.is_empty() { d } else { v }
+    }
+    [
         or(&gvk.group, "~G"),
         or(&gvk.version, "~V"),
-        or(&gvk.kind, "~K")
-    )
+        or(&gvk.kind, "~K"),
+    ]
+}
+
+/// Compares two `stableSortString`s without building them.
+fn stable_cmp(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
+    let bytes = |parts: [&str; 3]| {
+        let [g, v, k] = parts;
+        g.bytes()
+            .chain(std::iter::once(b'_'))
+            .chain(v.bytes())
+            .chain(std::iter::once(b'_'))
+            .chain(k.bytes())
+            .collect::<Vec<u8>>()
+    };
+    let (pa, pb) = (stable_parts(a), stable_parts(b));
+    if pa == pb {
+        return std::cmp::Ordering::Equal;
+    }
+    bytes(pa).cmp(&bytes(pb))
 }
 
 /// kustomize's `Gvk.IsLessThan`.
 pub(crate) fn gvk_less(a: &Gvk, b: &Gvk) -> std::cmp::Ordering {
     type_order(&a.kind)
         .cmp(&type_order(&b.kind))
-        .then_with(|| stable_string(a).cmp(&stable_string(b)))
+        .then_with(|| stable_cmp(a, b))
 }
 
 fn sort(list: &mut [FieldSpec]) {
@@ -113,8 +128,22 @@ impl TransformerConfig {
             (&mut self.replicas, &other.replicas),
         ];
         for (mine, theirs) in pairs {
+            if mine == theirs {
+                // Merging a list with itself changes nothing (the common case: every
+                // kustomization starts from the defaults).
+                continue;
+            }
             merge_all(mine, theirs.iter().cloned())?;
             sort(mine);
+        }
+        if self.name_reference.len() == other.name_reference.len()
+            && self
+                .name_reference
+                .iter()
+                .zip(&other.name_reference)
+                .all(|(a, b)| a.gvk == b.gvk && a.referrers == b.referrers)
+        {
+            return Ok(());
         }
         for backref in &other.name_reference {
             match self
@@ -134,8 +163,13 @@ impl TransformerConfig {
         Ok(())
     }
 
-    /// kustomize's built-in configuration.
+    /// kustomize's built-in configuration (computed once).
     pub(crate) fn builtin() -> Self {
+        static BUILTIN: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(Self::make_builtin).clone()
+    }
+
+    fn make_builtin() -> Self {
         let raw = TransformerConfig {
             name_prefix: vec![FieldSpec::any("metadata/name", false)],
             name_suffix: vec![FieldSpec::any("metadata/name", false)],

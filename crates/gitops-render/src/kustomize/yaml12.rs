@@ -21,13 +21,10 @@ fn is_word(s: &str) -> bool {
 
 /// Parses a stream the way kustomize reads resources.
 pub(crate) fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
-    let docs = gitops_core::yaml::parse_documents(text)?;
-    if !has_candidate(text) {
-        return Ok(docs);
-    }
     let Some(fixed_text) = quote_words(text) else {
-        return Ok(docs);
+        return gitops_core::yaml::parse_documents(text);
     };
+    let docs = gitops_core::yaml::parse_documents(text)?;
     let Ok(fixed) = gitops_core::yaml::parse_documents(&fixed_text) else {
         return Ok(docs);
     };
@@ -40,31 +37,6 @@ pub(crate) fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
         return Ok(docs);
     }
     Ok(fixed)
-}
-
-/// A cheap test: does any of the words appear as a whole token?
-fn has_candidate(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    for word in ["y", "Y", "n", "N", "o", "O"] {
-        let w = word.as_bytes()[0];
-        for (i, b) in bytes.iter().enumerate() {
-            if *b != w {
-                continue;
-            }
-            let before = if i == 0 { b' ' } else { bytes[i - 1] };
-            if !matches!(before, b' ' | b'\t' | b'[' | b',' | b'{' | b':' | b'-') {
-                continue;
-            }
-            let end = bytes[i..]
-                .iter()
-                .position(|c| !c.is_ascii_alphabetic())
-                .map_or(bytes.len(), |p| i + p);
-            if is_word(&text[i..end]) {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// True when `b` equals `a` except for 1.1 booleans that became their words.
@@ -312,6 +284,6 @@ mod tests {
     fn nothing_else_changes() {
         let text = "k: |\n  - yes\nm: noway\n";
         assert_eq!(parse(text), json!({"k": "- yes\n", "m": "noway"}));
-        assert!(!has_candidate("name: Nginx\nimage: nope\n"));
+        assert!(quote_words("name: Nginx\nimage: nope\n# yes\n").is_none());
     }
 }
