@@ -58,31 +58,38 @@ impl Tok {
     }
 }
 
-/// A token: its type, byte offset, text (a slice of the input) and line.
+/// A token: its type, byte range in the input and line.
 ///
-/// An `Error` token has an empty `val`; the message is in [`Lexer::err`].
+/// An `Error` token has an empty range; the message is in [`Lexer::err`].
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Item<'a> {
+pub(crate) struct Item {
     pub typ: Tok,
     pub pos: usize,
-    pub val: &'a str,
+    pub end: usize,
     pub line: usize,
 }
 
-impl Item<'_> {
+impl Item {
+    /// The token's text.
+    #[inline]
+    pub(crate) fn val<'a>(&self, input: &'a str) -> &'a str {
+        &input[self.pos..self.end]
+    }
+
     /// Go's `item.String()` as used in "unexpected %s" messages (`err` is the lexer's
     /// error message, shown for `Error` tokens).
-    pub(crate) fn describe(&self, err: &str) -> String {
+    pub(crate) fn describe(&self, input: &str, err: &str) -> String {
+        let val = self.val(input);
         match self.typ {
             Tok::Eof => "EOF".into(),
             Tok::Error => err.to_string(),
-            t if t.is_keyword() => format!("<{}>", self.val),
+            t if t.is_keyword() => format!("<{val}>"),
             _ => {
-                if self.val.chars().count() > 10 {
-                    let s: String = self.val.chars().take(10).collect();
+                if val.chars().count() > 10 {
+                    let s: String = val.chars().take(10).collect();
                     format!("{}...", crate::funcs::strings::go_quote(&s, false))
                 } else {
-                    crate::funcs::strings::go_quote(self.val, false)
+                    crate::funcs::strings::go_quote(val, false)
                 }
             }
         }
@@ -115,7 +122,21 @@ pub(crate) struct Lexer<'a> {
     state: State,
     /// The message of the `Error` token (the lexer stops at its first error).
     pub err: String,
+    /// Whether to take the fast paths (off only to test them against the general one).
+    fast: bool,
 }
+
+/// ASCII identifier bytes: `_`, letters, digits.
+static IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b == b'_' || b.is_ascii_alphanumeric();
+        i += 1;
+    }
+    t
+};
 
 const LEFT: &str = "{{";
 const RIGHT: &str = "}}";
@@ -165,8 +186,23 @@ fn has_right_trim(b: &[u8]) -> bool {
 
 #[inline]
 fn count_newlines(b: &[u8]) -> usize {
+    if b.len() < 32 {
+        return b.iter().filter(|&&c| c == b'\n').count();
+    }
     memchr::memchr_iter(b'\n', b).count()
 }
+
+/// Bytes that end an identifier or field name without error (Go's `atTerminator`).
+static TERMINATOR: [bool; 256] = {
+    let mut t = [false; 256];
+    let s = b" \t\r\n.,|:)(}";
+    let mut i = 0;
+    while i < s.len() {
+        t[s[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Position of the first `{{` in `b`.
 #[inline]
@@ -197,6 +233,7 @@ impl<'a> Lexer<'a> {
             continue_ok: true,
             state: State::Text,
             err: String::new(),
+            fast: true,
         }
     }
 
@@ -235,12 +272,11 @@ impl<'a> Lexer<'a> {
     }
 
     #[inline]
-    fn emit(&mut self, t: Tok) -> Item<'a> {
-        let input: &'a str = self.input;
+    fn emit(&mut self, t: Tok) -> Item {
         let it = Item {
             typ: t,
             pos: self.start,
-            val: &input[self.start..self.pos],
+            end: self.pos,
             line: self.start_line,
         };
         self.start = self.pos;
@@ -255,13 +291,13 @@ impl<'a> Lexer<'a> {
         self.start_line = self.line;
     }
 
-    fn errorf(&mut self, msg: String) -> Item<'a> {
+    fn errorf(&mut self, msg: String) -> Item {
         self.state = State::Done;
         self.err = msg;
         Item {
             typ: Tok::Error,
             pos: self.start,
-            val: "",
+            end: self.start,
             line: self.start_line,
         }
     }
@@ -287,43 +323,41 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    pub(crate) fn next_item(&mut self) -> Item<'a> {
+    /// Lexes the whole input into `out`, ending with the `Eof` token the lexer then
+    /// returns forever (after an `Error` token when the input does not lex).
+    pub(crate) fn lex_all(&mut self, out: &mut Vec<Item>) {
+        out.reserve(self.input.len() / 4);
         loop {
-            match self.state {
+            let it = match self.state {
                 State::Done => {
-                    return Item {
+                    out.push(Item {
                         typ: Tok::Eof,
                         pos: self.pos,
-                        val: "",
+                        end: self.pos,
                         line: self.line,
-                    };
+                    });
+                    return;
                 }
-                State::Text => {
-                    if let Some(it) = self.lex_text() {
-                        return it;
-                    }
-                }
-                State::LeftDelim => {
-                    if let Some(it) = self.lex_left_delim() {
-                        return it;
-                    }
-                }
-                State::Comment => {
-                    if let Some(it) = self.lex_comment() {
-                        return it;
-                    }
-                }
-                State::RightDelim => return self.lex_right_delim(),
-                State::InsideAction => {
-                    if let Some(it) = self.lex_inside_action() {
-                        return it;
-                    }
+                State::Text => self.lex_text(),
+                State::LeftDelim => self.lex_left_delim(),
+                State::Comment => self.lex_comment(),
+                State::RightDelim => Some(self.lex_right_delim()),
+                State::InsideAction => match self.fast.then(|| self.fast_token()).flatten() {
+                    Some(it) => Some(it),
+                    None => self.lex_inside_action(),
+                },
+            };
+            if let Some(it) = it {
+                out.push(it);
+                if it.typ == Tok::Eof {
+                    return;
                 }
             }
         }
     }
 
-    fn lex_text(&mut self) -> Option<Item<'a>> {
+    #[inline]
+    fn lex_text(&mut self) -> Option<Item> {
         self.width = 0;
         if let Some(x) = find_left_delim(&self.bytes[self.pos..]) {
             self.pos += x;
@@ -372,7 +406,7 @@ impl<'a> Lexer<'a> {
         self.pos += n;
     }
 
-    fn lex_left_delim(&mut self) -> Option<Item<'a>> {
+    fn lex_left_delim(&mut self) -> Option<Item> {
         self.pos += LEFT.len();
         let trim = has_left_trim(&self.bytes[self.pos..]);
         let after = if trim { 2 } else { 0 };
@@ -390,7 +424,7 @@ impl<'a> Lexer<'a> {
         Some(it)
     }
 
-    fn lex_comment(&mut self) -> Option<Item<'a>> {
+    fn lex_comment(&mut self) -> Option<Item> {
         self.pos += 2;
         let Some(i) = memchr::memmem::find(&self.bytes[self.pos..], b"*/") else {
             return Some(self.errorf("unclosed comment".into()));
@@ -412,7 +446,7 @@ impl<'a> Lexer<'a> {
         None
     }
 
-    fn lex_right_delim(&mut self) -> Item<'a> {
+    fn lex_right_delim(&mut self) -> Item {
         let trim = has_right_trim(&self.bytes[self.pos..]);
         if trim {
             self.pos += 2;
@@ -428,7 +462,86 @@ impl<'a> Lexer<'a> {
         it
     }
 
-    fn lex_inside_action(&mut self) -> Option<Item<'a>> {
+    /// The commonest tokens inside an action (fields, identifiers and keywords, runs of
+    /// space) lexed straight from the bytes; `None` leaves everything else, including every
+    /// error, to [`Lexer::lex_inside_action`]. The results are the ones it would give.
+    #[inline]
+    fn fast_token(&mut self) -> Option<Item> {
+        let bytes = self.bytes;
+        let pos = self.pos;
+        let b = *bytes.get(pos)?;
+        let scan = |mut p: usize| {
+            while p < bytes.len() && IDENT[bytes[p] as usize] {
+                p += 1;
+            }
+            p
+        };
+        let ends_ok = |p: usize| bytes.get(p).is_none_or(|&c| TERMINATOR[c as usize]);
+        match b {
+            b'.' => {
+                let c = *bytes.get(pos + 1)?;
+                if !(c == b'_' || c.is_ascii_alphabetic()) {
+                    return None;
+                }
+                let p = scan(pos + 2);
+                if !ends_ok(p) {
+                    return None;
+                }
+                self.pos = p;
+                self.width = 1;
+                Some(self.emit(Tok::Field))
+            }
+            b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                let p = scan(pos + 1);
+                if !ends_ok(p) {
+                    return None;
+                }
+                let word = &self.input[pos..p];
+                let typ = match word {
+                    "block" => Tok::Block,
+                    "break" if self.break_ok => Tok::Break,
+                    "continue" if self.continue_ok => Tok::Continue,
+                    "define" => Tok::Define,
+                    "else" => Tok::Else,
+                    "end" => Tok::End,
+                    "if" => Tok::If,
+                    "range" => Tok::Range,
+                    "nil" => Tok::Nil,
+                    "template" => Tok::Template,
+                    "with" => Tok::With,
+                    "true" | "false" => Tok::Bool,
+                    _ => Tok::Identifier,
+                };
+                self.pos = p;
+                self.width = 1;
+                Some(self.emit(typ))
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                if bytes.get(pos + 1) == Some(&b'-') && bytes[pos + 2..].starts_with(b"}}") {
+                    return None; // the space of a trim marker
+                }
+                let mut p = pos;
+                let mut nl = 0;
+                while p < bytes.len() && is_space_byte(bytes[p]) {
+                    nl += usize::from(bytes[p] == b'\n');
+                    p += 1;
+                }
+                if bytes.get(p) == Some(&b'-') && bytes[p + 1..].starts_with(b"}}") {
+                    // leave the last space to the trim marker (at least two were read)
+                    p -= 1;
+                    nl -= usize::from(bytes[p] == b'\n');
+                }
+                self.line += nl;
+                self.pos = p;
+                self.width = 1;
+                Some(self.emit(Tok::Space))
+            }
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn lex_inside_action(&mut self) -> Option<Item> {
         let (delim, _) = self.at_right_delim();
         if delim {
             if self.paren_depth == 0 {
@@ -497,7 +610,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_space(&mut self) -> Option<Item<'a>> {
+    #[inline]
+    fn lex_space(&mut self) -> Option<Item> {
         let mut n = 0;
         while let Some(&b) = self.bytes.get(self.pos) {
             if !is_space_byte(b) {
@@ -531,13 +645,20 @@ impl<'a> Lexer<'a> {
     /// Consumes identifier characters (ASCII fast, Unicode letters and digits decoded).
     #[inline]
     fn scan_alnum(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
+        loop {
+            let bytes = self.bytes;
+            let mut p = self.pos;
+            while p < bytes.len() && IDENT[bytes[p] as usize] {
+                p += 1;
+            }
+            if p > self.pos {
+                self.pos = p;
+                self.width = 1;
+            }
+            let Some(&b) = bytes.get(p) else {
+                return;
+            };
             if b < 0x80 {
-                if b == b'_' || b.is_ascii_alphanumeric() {
-                    self.pos += 1;
-                    self.width = 1;
-                    continue;
-                }
                 return;
             }
             match self.peek() {
@@ -549,12 +670,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn bad_char(&mut self) -> Item<'a> {
+    fn bad_char(&mut self) -> Item {
         let r = self.peek().unwrap_or('\u{FFFD}');
         self.errorf(format!("bad character {}", go_unicode(r)))
     }
 
-    fn lex_identifier(&mut self) -> Item<'a> {
+    fn lex_identifier(&mut self) -> Item {
         self.scan_alnum();
         let input: &'a str = self.input;
         let word = &input[self.start..self.pos];
@@ -584,14 +705,15 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_variable(&mut self) -> Item<'a> {
+    fn lex_variable(&mut self) -> Item {
         if self.at_terminator() {
             return self.emit(Tok::Variable);
         }
         self.lex_field_or_variable(Tok::Variable)
     }
 
-    fn lex_field_or_variable(&mut self, typ: Tok) -> Item<'a> {
+    #[inline]
+    fn lex_field_or_variable(&mut self, typ: Tok) -> Item {
         if self.at_terminator() {
             return if typ == Tok::Variable {
                 self.emit(Tok::Variable)
@@ -606,7 +728,7 @@ impl<'a> Lexer<'a> {
         self.emit(typ)
     }
 
-    fn lex_char(&mut self) -> Item<'a> {
+    fn lex_char(&mut self) -> Item {
         loop {
             match self.next() {
                 Some('\\') => match self.next() {
@@ -623,7 +745,7 @@ impl<'a> Lexer<'a> {
         self.emit(Tok::CharConstant)
     }
 
-    fn lex_number(&mut self) -> Item<'a> {
+    fn lex_number(&mut self) -> Item {
         if !self.scan_number() {
             let s = self.input[self.start..self.pos].to_string();
             return self.errorf(format!(
@@ -680,7 +802,7 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn lex_quote(&mut self) -> Item<'a> {
+    fn lex_quote(&mut self) -> Item {
         loop {
             // skip ordinary bytes quickly
             let rest = &self.bytes[self.pos..];
@@ -702,7 +824,7 @@ impl<'a> Lexer<'a> {
         self.emit(Tok::String)
     }
 
-    fn lex_raw_quote(&mut self) -> Item<'a> {
+    fn lex_raw_quote(&mut self) -> Item {
         match memchr::memchr(b'`', &self.bytes[self.pos..]) {
             None => {
                 self.line += count_newlines(&self.bytes[self.pos..]);
@@ -724,5 +846,36 @@ pub(crate) fn go_unicode(c: char) -> String {
         format!("U+{:04X}", c as u32)
     } else {
         format!("U+{:04X} '{}'", c as u32, c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex(input: &str, fast: bool) -> (Vec<(Tok, usize, usize, usize)>, String) {
+        let mut l = Lexer::new(input);
+        l.fast = fast;
+        let mut out = Vec::new();
+        l.lex_all(&mut out);
+        (
+            out.iter().map(|i| (i.typ, i.pos, i.end, i.line)).collect(),
+            l.err,
+        )
+    }
+
+    #[test]
+    fn fast_paths_lex_like_the_general_path() {
+        let pieces = [
+            "{{", "}}", "{{-", "-}}", " ", "  ", "\n", "\t", "-", ".", ".Values", ".a", "x", "_y",
+            "if", "end", "else", "range", "true", "nil", "break", "$", "$v", "\"s\"", "'c'", "1",
+            "2.5", "(", ")", "|", ":=", "=", ",", "é", "ü", "}", "{", "/*", "*/", "`r`", "#",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..20_000 {
+            let n = rng.usize(1..14);
+            let text: String = (0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect();
+            assert_eq!(lex(&text, true), lex(&text, false), "input {text:?}");
+        }
     }
 }

@@ -193,7 +193,6 @@ impl Engine {
 pub struct Templates {
     engine: Engine,
     trees: TreeMap,
-    interner: parse::Interner,
 }
 
 impl Templates {
@@ -202,7 +201,6 @@ impl Templates {
         Templates {
             engine: engine.clone(),
             trees: TreeMap::default(),
-            interner: parse::Interner::default(),
         }
     }
 
@@ -213,7 +211,7 @@ impl Templates {
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let funcs = &self.engine.inner.funcs;
         let has = |n: &str| funcs.contains_key(n);
-        let trees = parse::parse(name, text, &has, &mut self.interner)?;
+        let trees = parse::parse(name, text, &has)?;
         for t in trees {
             if let Some(old) = self.trees.get(&t.name)
                 && parse::node::is_empty_tree(&t.arena, &t.text, t.root)

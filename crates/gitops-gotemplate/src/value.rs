@@ -81,10 +81,20 @@ pub enum MapKind {
 }
 
 /// A Go map with string keys: shared and mutable, iterated in sorted key order.
+///
+/// Stored as a vector sorted by key: chart values are small maps, for which one
+/// contiguous allocation and a binary search beat a tree.
 #[derive(Clone)]
 pub struct Map {
     kind: MapKind,
-    inner: Arc<RwLock<BTreeMap<Str, Value>>>,
+    inner: Arc<RwLock<Entries>>,
+}
+
+type Entries = Vec<(Str, Value)>;
+
+#[inline]
+fn find(e: &Entries, key: &str) -> Result<usize, usize> {
+    e.binary_search_by(|(k, _)| k.as_ref().cmp(key))
 }
 
 /// A point in time with a fixed UTC offset, like Go's `time.Time`.
@@ -193,11 +203,20 @@ impl Map {
     pub fn new(kind: MapKind) -> Self {
         Map {
             kind,
-            inner: Arc::new(RwLock::new(BTreeMap::default())),
+            inner: Arc::new(RwLock::new(Vec::new())),
         }
     }
     /// A map from entries.
     pub fn from_entries(kind: MapKind, entries: BTreeMap<Str, Value>) -> Self {
+        Map {
+            kind,
+            inner: Arc::new(RwLock::new(entries.into_iter().collect())),
+        }
+    }
+
+    /// A map from entries sorted by key, without duplicates (checked in debug builds).
+    pub(crate) fn from_sorted(kind: MapKind, entries: Vec<(Str, Value)>) -> Self {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
         Map {
             kind,
             inner: Arc::new(RwLock::new(entries)),
@@ -214,31 +233,38 @@ impl Map {
             inner: self.inner.clone(),
         }
     }
-    fn read(&self) -> RwLockReadGuard<'_, BTreeMap<Str, Value>> {
+    fn read(&self) -> RwLockReadGuard<'_, Entries> {
         self.inner
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-    fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<Str, Value>> {
+    fn write(&self) -> RwLockWriteGuard<'_, Entries> {
         self.inner
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
     /// Looks a key up.
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.read().get(key).cloned()
+        let e = self.read();
+        find(&e, key).ok().map(|i| e[i].1.clone())
     }
     /// Whether the key is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.read().contains_key(key)
+        find(&self.read(), key).is_ok()
     }
     /// Sets a key (visible through every clone of this map).
     pub fn insert(&self, key: impl Into<Str>, value: Value) {
-        self.write().insert(key.into(), value);
+        let key = key.into();
+        let mut e = self.write();
+        match find(&e, &key) {
+            Ok(i) => e[i].1 = value,
+            Err(i) => e.insert(i, (key, value)),
+        }
     }
     /// Removes a key.
     pub fn remove(&self, key: &str) -> Option<Value> {
-        self.write().remove(key)
+        let mut e = self.write();
+        find(&e, key).ok().map(|i| e.remove(i).1)
     }
     /// Number of entries.
     pub fn len(&self) -> usize {
@@ -250,14 +276,11 @@ impl Map {
     }
     /// A snapshot of the entries in sorted key order.
     pub fn entries(&self) -> Vec<(Str, Value)> {
-        self.read()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        self.read().clone()
     }
     /// The keys in sorted order.
     pub fn keys(&self) -> Vec<Str> {
-        self.read().keys().cloned().collect()
+        self.read().iter().map(|(k, _)| k.clone()).collect()
     }
     /// Whether both refer to the same storage.
     pub fn ptr_eq(&self, other: &Map) -> bool {
@@ -404,18 +427,45 @@ impl From<serde_json::Value> for Value {
 
 impl From<&serde_json::Value> for Value {
     fn from(v: &serde_json::Value) -> Self {
-        use serde_json::Value as J;
-        match v {
-            J::Null => Value::Nil,
-            J::Bool(b) => Value::Bool(*b),
-            J::Number(n) => Value::Float64(n.as_f64().unwrap_or(0.0)),
-            J::String(s) => Value::str(s),
-            J::Array(a) => Value::list(a.iter().map(Value::from).collect()),
-            J::Object(o) => Value::map(
-                o.iter()
-                    .map(|(k, v)| (Str::from(k.as_str()), Value::from(v)))
-                    .collect(),
-            ),
+        from_json(v, &mut KeyCache::default())
+    }
+}
+
+/// Shares the keys of a converted document: values files repeat `enabled`, `name`,
+/// `annotations`… many times, and one shared string per key saves an allocation each.
+#[derive(Default)]
+pub(crate) struct KeyCache(rustc_hash::FxHashMap<Box<str>, Str>);
+
+impl KeyCache {
+    pub(crate) fn key(&mut self, k: &str) -> Str {
+        if let Some(s) = self.0.get(k) {
+            return s.clone();
+        }
+        let s = Str::from(k);
+        self.0.insert(k.into(), s.clone());
+        s
+    }
+}
+
+fn from_json(v: &serde_json::Value, keys: &mut KeyCache) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Nil,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => Value::Float64(n.as_f64().unwrap_or(0.0)),
+        J::String(s) => Value::str(s),
+        J::Array(a) => Value::list(a.iter().map(|x| from_json(x, keys)).collect()),
+        J::Object(o) => {
+            let mut entries: Vec<(Str, Value)> = Vec::with_capacity(o.len());
+            for (k, v) in o {
+                entries.push((keys.key(k), from_json(v, keys)));
+            }
+            // serde_json keeps objects sorted unless `preserve_order` is on somewhere
+            if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                entries.dedup_by(|a, b| a.0 == b.0);
+            }
+            Value::Map(Map::from_sorted(MapKind::Interface, entries))
         }
     }
 }

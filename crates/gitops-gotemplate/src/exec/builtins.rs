@@ -4,7 +4,7 @@ use super::Exec;
 use crate::error::Error;
 use crate::funcs::{Builtin, ferr};
 use crate::parse::node::{Arena, Arg};
-use crate::value::{List, Value};
+use crate::value::{List, Str, Value};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -404,7 +404,10 @@ impl Exec<'_> {
     }
 
     fn helm_include(&mut self, argv: &[Value]) -> Result<Value, Error> {
-        let name = argv[0].as_str().unwrap_or("").to_string();
+        let name: Str = match &argv[0] {
+            Value::String(s) => s.clone(),
+            _ => Str::from(""),
+        };
         let count = self.shared.included.entry(name.clone()).or_insert(0);
         if *count > crate::helm::RECURSION_MAX {
             return Err(Error::func(format!(
@@ -417,7 +420,11 @@ impl Exec<'_> {
             *c -= 1;
         }
         match r {
-            Ok(s) => Ok(Value::from(s)),
+            Ok(s) => {
+                let v = Value::str(&s);
+                self.recycle(s);
+                Ok(v)
+            }
             Err(e) => Err(Error::Func {
                 message: e.to_string(),
                 cause: Some(Box::new(e)),
@@ -433,8 +440,7 @@ impl Exec<'_> {
             None => {
                 let funcs = &self.engine.funcs;
                 let has = |n: &str| funcs.contains_key(n);
-                let mut interner = crate::parse::Interner::default();
-                let trees = match crate::parse::parse(&root, &text, &has, &mut interner) {
+                let trees = match crate::parse::parse(&root, &text, &has) {
                     Ok(t) => t,
                     Err(e) => {
                         return Err(Error::Func {

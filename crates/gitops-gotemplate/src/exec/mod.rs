@@ -42,7 +42,7 @@ enum Flow {
 
 /// State shared by an execution and every `include`/`tpl` it runs.
 pub(crate) struct Shared {
-    pub included: HashMap<String, usize>,
+    pub included: rustc_hash::FxHashMap<Str, usize>,
     pub tpl_cache: HashMap<String, Arc<TreeMap>>,
     pub nesting: usize,
 }
@@ -54,12 +54,28 @@ pub(crate) struct Exec<'e> {
     pub scopes: Vec<Arc<TreeMap>>,
     pub shared: Shared,
     vars: Vec<(Str, Value)>,
+    /// Variables of the template executing now start here (each template has its own).
+    var_base: usize,
     depth: usize,
     tree: Arc<Tree>,
     name: Str,
     at: Option<(usize, AtKind)>,
     out: String,
+    /// Output buffers of finished `include`s, reused by the next ones.
+    pool: Vec<String>,
 }
+
+static EMPTY_TREE: std::sync::LazyLock<Arc<Tree>> = std::sync::LazyLock::new(|| {
+    Arc::new(Tree {
+        name: Str::from(""),
+        parse_name: Str::from(""),
+        text: Arc::from(""),
+        root: Span::default(),
+        arena: Arc::new(Arena::default()),
+    })
+});
+
+static DOLLAR: std::sync::LazyLock<Str> = std::sync::LazyLock::new(|| Str::from("$"));
 
 /// Result of evaluating a pipeline: `None` is Go's "missing" sentinel for `final`.
 type Final = Option<Value>;
@@ -71,22 +87,18 @@ impl<'e> Exec<'e> {
             base,
             scopes: Vec::new(),
             shared: Shared {
-                included: HashMap::new(),
+                included: rustc_hash::FxHashMap::default(),
                 tpl_cache: HashMap::new(),
                 nesting: 0,
             },
-            vars: Vec::new(),
+            vars: Vec::with_capacity(16),
+            var_base: 0,
             depth: 0,
-            tree: Arc::new(Tree {
-                name: Str::from(""),
-                parse_name: Str::from(""),
-                text: Arc::from(""),
-                root: Span::default(),
-                arena: Arc::new(Arena::default()),
-            }),
-            name: Str::from(""),
+            tree: EMPTY_TREE.clone(),
+            name: EMPTY_TREE.name.clone(),
             at: None,
             out: String::new(),
+            pool: Vec::new(),
         }
     }
 
@@ -125,23 +137,40 @@ impl<'e> Exec<'e> {
             )));
         }
         self.shared.nesting += 1;
-        let saved_vars = std::mem::replace(&mut self.vars, vec![(Str::from("$"), data.clone())]);
+        let (saved_base, saved_len) = (self.var_base, self.vars.len());
+        self.var_base = saved_len;
+        self.vars.push((DOLLAR.clone(), data.clone()));
         let saved_depth = std::mem::replace(&mut self.depth, 0);
         let saved_name = std::mem::replace(&mut self.name, tree.name.clone());
         let saved_tree = std::mem::replace(&mut self.tree, tree.clone());
-        let saved_out = std::mem::take(&mut self.out);
+        let buf = match self.pool.pop() {
+            Some(b) => b,
+            // a file's output is about as long as its text; a `define`'s is usually short
+            None if tree.name == tree.parse_name => String::with_capacity(tree.text.len() + 64),
+            None => String::with_capacity(64),
+        };
+        let saved_out = std::mem::replace(&mut self.out, buf);
         let saved_at = self.at.take();
         let r = stacker::maybe_grow(RED_ZONE, STACK_GROW, || {
             self.walk_list(&tree.arena, &Dot::plain(data), tree.root)
         });
         let out = std::mem::replace(&mut self.out, saved_out);
-        self.vars = saved_vars;
+        self.vars.truncate(saved_len);
+        self.var_base = saved_base;
         self.depth = saved_depth;
         self.name = saved_name;
         self.tree = saved_tree;
         self.at = saved_at;
         self.shared.nesting -= 1;
         r.map(|_| out)
+    }
+
+    /// Hands an output buffer back for reuse.
+    pub(crate) fn recycle(&mut self, mut s: String) {
+        if self.pool.len() < 16 && s.capacity() <= 1 << 16 {
+            s.clear();
+            self.pool.push(s);
+        }
     }
 
     // ---- errors ----
@@ -432,7 +461,9 @@ impl<'e> Exec<'e> {
             Some(p) => self.eval_pipeline(ar, dot, ar.pipe(p))?,
             None => Value::Invalid,
         };
-        let saved_vars = std::mem::replace(&mut self.vars, vec![(Str::from("$"), new_dot.clone())]);
+        let (saved_base, saved_len) = (self.var_base, self.vars.len());
+        self.var_base = saved_len;
+        self.vars.push((DOLLAR.clone(), new_dot.clone()));
         let saved_name = std::mem::replace(&mut self.name, tree.name.clone());
         let saved_tree = std::mem::replace(&mut self.tree, tree.clone());
         let saved_at = self.at;
@@ -441,7 +472,8 @@ impl<'e> Exec<'e> {
             self.walk_list(&tree.arena, &Dot::plain(new_dot), tree.root)
         });
         self.depth -= 1;
-        self.vars = saved_vars;
+        self.vars.truncate(saved_len);
+        self.var_base = saved_base;
         self.name = saved_name;
         self.tree = saved_tree;
         self.at = saved_at;
@@ -455,7 +487,8 @@ impl<'e> Exec<'e> {
     }
 
     fn set_var(&mut self, name: &str, v: Value) -> Result<(), Error> {
-        for slot in self.vars.iter_mut().rev() {
+        let base = self.var_base;
+        for slot in self.vars[base..].iter_mut().rev() {
             if &*slot.0 == name {
                 slot.1 = v;
                 return Ok(());
@@ -472,7 +505,7 @@ impl<'e> Exec<'e> {
     }
 
     fn var_value(&self, name: &str) -> Result<Value, Error> {
-        for slot in self.vars.iter().rev() {
+        for slot in self.vars[self.var_base..].iter().rev() {
             if &*slot.0 == name {
                 return Ok(slot.1.clone());
             }
@@ -560,7 +593,9 @@ impl<'e> Exec<'e> {
             Arg::Dot { .. } => Ok(dot.v.clone()),
             Arg::Nil { .. } => Err(self.errorf("nil is not a command")),
             Arg::Number { num, pos } => self.ideal_constant(ar.number(*num), *pos),
-            Arg::String { text, .. } => Ok(Value::String(text.clone())),
+            Arg::String { quoted, text, .. } => {
+                Ok(Value::String(Arg::string_value(ar, *quoted, text)))
+            }
             _ => Err(self.errorf(format!("can't evaluate command {}", first.to_go_string(ar)))),
         }
     }
@@ -848,7 +883,7 @@ impl<'e> Exec<'e> {
             }
             return Ok(v);
         }
-        let mut argv: Vec<Value> = Vec::with_capacity(num_in);
+        let mut argv: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::with_capacity(num_in);
         let mut i = 0;
         while i < num_fixed && i < args.len() {
             argv.push(self.eval_arg(ar, dot, &sig.params[i], &args[i])?);
@@ -989,13 +1024,17 @@ impl<'e> Exec<'e> {
                 _ => Err(self.errorf(format!("expected unsigned integer; found {}", found()))),
             },
             ArgType::Text => match n {
-                Arg::String { text, .. } => Ok(Value::String(text.clone())),
+                Arg::String { quoted, text, .. } => {
+                    Ok(Value::String(Arg::string_value(ar, *quoted, text)))
+                }
                 _ => Err(self.errorf(format!("expected string; found {}", found()))),
             },
             ArgType::Any | ArgType::Raw => match n {
                 Arg::Bool { val, .. } => Ok(Value::Bool(*val)),
                 Arg::Number { num, pos } => self.ideal_constant(ar.number(*num), *pos),
-                Arg::String { text, .. } => Ok(Value::String(text.clone())),
+                Arg::String { quoted, text, .. } => {
+                    Ok(Value::String(Arg::string_value(ar, *quoted, text)))
+                }
                 _ => Err(self.errorf(format!(
                     "can't handle assignment of {} to empty interface argument",
                     found()

@@ -228,9 +228,9 @@ pub fn top_values(
 }
 
 /// Helm's template order: deeper paths first, then reverse lexical order.
-fn sort_key(a: &str, b: &str) -> std::cmp::Ordering {
-    let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
-    cb.cmp(&ca).then_with(|| b.cmp(a))
+fn sort_key(name: &str) -> (std::cmp::Reverse<usize>, std::cmp::Reverse<&str>) {
+    let depth = name.bytes().filter(|&b| b == b'/').count();
+    (std::cmp::Reverse(depth), std::cmp::Reverse(name))
 }
 
 /// Renders templates like Helm's engine: parses all (in Helm's order), executes every
@@ -240,7 +240,7 @@ pub fn render(
     templates: &[HelmTemplate],
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut order: Vec<&HelmTemplate> = templates.iter().collect();
-    order.sort_by(|a, b| sort_key(&a.name, &b.name));
+    order.sort_by_cached_key(|t| sort_key(&t.name));
     let mut set = Templates::new(engine);
     for t in &order {
         set.parse(&t.name, &t.text)?;

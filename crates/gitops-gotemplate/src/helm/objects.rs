@@ -221,10 +221,14 @@ impl Object for Capabilities {
 
 /// Helm v4.2's default `.Capabilities` (Kubernetes v1.36.0, the default API versions).
 pub fn capabilities() -> Value {
-    capabilities_for(
-        "v1.36.0",
-        DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
-    )
+    static DEFAULT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+        capabilities_for(
+            "v1.36.0",
+            DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+        )
+    });
+    // immutable, so one shared instance serves every render
+    DEFAULT.clone()
 }
 
 /// `.Capabilities` for a Kubernetes version (`v1.30.2`) and a set of API versions.

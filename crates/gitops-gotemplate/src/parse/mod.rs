@@ -6,28 +6,8 @@ use crate::error::Error;
 use crate::lexer::{Item, Lexer, Tok};
 use crate::value::Str;
 use node::{Arena, Arg, Branch, Command, Node, Number, Pipe, Span, TemplateCall, TextRange};
-use rustc_hash::FxHashSet;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Shares the string constants and variable names of a template set, so that parsing
-/// `"app.kubernetes.io/name"` for the hundredth time allocates nothing. (Identifiers and
-/// field paths are slices of the template text and need no interning.)
-#[derive(Default, Clone)]
-pub(crate) struct Interner {
-    strs: FxHashSet<Str>,
-}
-
-impl Interner {
-    pub(crate) fn intern(&mut self, s: &str) -> Str {
-        if let Some(x) = self.strs.get(s) {
-            return x.clone();
-        }
-        let x = Str::from(s);
-        self.strs.insert(x.clone());
-        x
-    }
-}
 
 const MAX_STACK_DEPTH: usize = 10000;
 const MAX_PIPELINE_CMDS: usize = 100_000;
@@ -60,11 +40,15 @@ impl Tree {
 type PResult<T> = Result<T, Error>;
 
 struct Parser<'a, 'f> {
-    lex: Lexer<'a>,
+    /// The input and its tokens (lexed up front), the read position and the furthest
+    /// token read so far (Go's `token[0]`, whose line parse errors report).
+    input: &'a str,
+    toks: Vec<Item>,
+    i: usize,
+    hw: usize,
+    lex_err: String,
     text: Arc<str>,
     parse_name: Str,
-    token: [Item<'a>; 3],
-    peek_count: usize,
     last_line: usize,
     vars: Vec<&'a str>,
     /// Variables of the template being parsed start here (a `define` starts afresh).
@@ -75,7 +59,6 @@ struct Parser<'a, 'f> {
     has_func: &'f dyn Fn(&str) -> bool,
     /// `define`d and `block` templates: name and root list.
     trees: Vec<(Str, Span)>,
-    interner: &'f mut Interner,
     ar: Arena,
     /// Scratch stacks: a list, pipeline or command collects its items here, then moves
     /// them to the arena as one contiguous run.
@@ -88,6 +71,7 @@ struct Parser<'a, 'f> {
 /// copied out at its exact size, so a parse allocates a few exact-size vectors only.
 #[derive(Default)]
 struct Scratch {
+    toks: Vec<Item>,
     ar: Arena,
     nodes: Vec<Node>,
     cmds: Vec<Command>,
@@ -103,14 +87,9 @@ fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
 }
 
 /// Parses `text` as template `name`; returns the top-level tree followed by its definitions.
-pub(crate) fn parse(
-    name: &str,
-    text: &str,
-    has_func: &dyn Fn(&str) -> bool,
-    interner: &mut Interner,
-) -> PResult<Vec<Tree>> {
+pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> PResult<Vec<Tree>> {
     let mut sc = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    let r = parse_with(name, text, has_func, interner, &mut sc);
+    let r = parse_with(name, text, has_func, &mut sc);
     sc.ar.nodes.clear();
     sc.ar.pipes.clear();
     sc.ar.cmds.clear();
@@ -120,6 +99,7 @@ pub(crate) fn parse(
     sc.nodes.clear();
     sc.cmds.clear();
     sc.args.clear();
+    sc.toks.clear();
     SCRATCH.with(|s| *s.borrow_mut() = sc);
     r
 }
@@ -128,27 +108,33 @@ fn parse_with(
     name: &str,
     text: &str,
     has_func: &dyn Fn(&str) -> bool,
-    interner: &mut Interner,
     sc: &mut Scratch,
 ) -> PResult<Vec<Tree>> {
     let mut lex = Lexer::new(text);
     lex.break_ok = !has_func("break");
     lex.continue_ok = !has_func("continue");
+    let mut toks = std::mem::take(&mut sc.toks);
+    lex.lex_all(&mut toks);
     let mut p = Parser {
-        lex,
+        input: text,
+        toks,
+        i: 0,
+        hw: 0,
+        lex_err: std::mem::take(&mut lex.err),
         text: Arc::from(text),
         parse_name: Str::from(name),
-        token: [EOF_ITEM; 3],
-        peek_count: 0,
         last_line: 1,
-        vars: vec!["$"],
+        vars: {
+            let mut v = Vec::with_capacity(16);
+            v.push("$");
+            v
+        },
         var_base: 0,
         range_depth: 0,
         action_line: 0,
         stack_depth: 0,
         has_func,
         trees: Vec::new(),
-        interner,
         ar: std::mem::take(&mut sc.ar),
         s_nodes: std::mem::take(&mut sc.nodes),
         s_cmds: std::mem::take(&mut sc.cmds),
@@ -169,6 +155,7 @@ fn parse_with(
     sc.nodes = std::mem::take(&mut p.s_nodes);
     sc.cmds = std::mem::take(&mut p.s_cmds);
     sc.args = std::mem::take(&mut p.s_args);
+    sc.toks = std::mem::take(&mut p.toks);
     let root = r?;
     let mk = |name: Str, root: Span| Tree {
         name,
@@ -206,13 +193,6 @@ fn parse_with(
     }
     Ok(out)
 }
-
-const EOF_ITEM: Item<'static> = Item {
-    typ: Tok::Eof,
-    pos: 0,
-    val: "",
-    line: 0,
-};
 
 fn unquote(s: &str) -> Result<String, String> {
     crate::funcs::strings::go_unquote(s)
@@ -263,51 +243,40 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn fetch(&mut self) -> Item<'a> {
-        let it = self.lex.next_item();
-        self.last_line = it.line;
-        it
+    #[inline]
+    fn at(&mut self, k: usize) -> Item {
+        let k = k.min(self.toks.len() - 1);
+        if k > self.hw {
+            self.hw = k;
+            self.last_line = self.toks[k].line;
+        }
+        self.toks[k]
     }
 
     #[inline]
-    fn next(&mut self) -> Item<'a> {
-        if self.peek_count > 0 {
-            self.peek_count -= 1;
-            self.token[self.peek_count]
-        } else {
-            let it = self.fetch();
-            self.token[0] = it;
-            it
-        }
+    fn next(&mut self) -> Item {
+        let t = self.at(self.i);
+        self.i += 1;
+        t
     }
 
+    #[inline]
     fn backup(&mut self) {
-        self.peek_count += 1;
-    }
-
-    fn backup2(&mut self, t1: Item<'a>) {
-        self.token[1] = t1;
-        self.peek_count = 2;
-    }
-
-    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
-        self.token[1] = t1;
-        self.token[2] = t2;
-        self.peek_count = 3;
+        self.i -= 1;
     }
 
     #[inline]
-    fn peek(&mut self) -> Item<'a> {
-        if self.peek_count > 0 {
-            return self.token[self.peek_count - 1];
-        }
-        self.peek_count = 1;
-        let it = self.fetch();
-        self.token[0] = it;
-        it
+    fn peek(&mut self) -> Item {
+        self.at(self.i)
     }
 
-    fn next_non_space(&mut self) -> Item<'a> {
+    /// The text of a token.
+    #[inline]
+    fn v(&self, t: &Item) -> &'a str {
+        t.val(self.input)
+    }
+
+    fn next_non_space(&mut self) -> Item {
         loop {
             let t = self.next();
             if t.typ != Tok::Space {
@@ -316,13 +285,13 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item<'a> {
+    fn peek_non_space(&mut self) -> Item {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn expect(&mut self, expected: Tok, context: &str) -> PResult<Item<'a>> {
+    fn expect(&mut self, expected: Tok, context: &str) -> PResult<Item> {
         let t = self.next_non_space();
         if t.typ != expected {
             return Err(self.unexpected(&t, context));
@@ -338,15 +307,19 @@ impl<'a> Parser<'a, '_> {
                     " in action started at {}:{}",
                     self.parse_name, self.action_line
                 );
-                if self.lex.err.ends_with(" action") {
+                if self.lex_err.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
-            return self.errorf(format!("{}{}", token.describe(&self.lex.err), extra));
+            return self.errorf(format!(
+                "{}{}",
+                token.describe(self.input, &self.lex_err),
+                extra
+            ));
         }
         self.errorf(format!(
             "unexpected {} in {}",
-            token.describe(&self.lex.err),
+            token.describe(self.input, &self.lex_err),
             context
         ))
     }
@@ -359,13 +332,15 @@ impl<'a> Parser<'a, '_> {
                 break;
             }
             if t.typ == Tok::LeftDelim {
-                let delim = self.next();
+                let di = self.i;
+                self.next();
                 let nt = self.next_non_space();
                 if nt.typ == Tok::Define {
                     self.parse_definition()?;
                     continue;
                 }
-                self.backup2(delim);
+                // Go's backup2(delim): read the delimiter again
+                self.i = di;
             }
             let n = self.text_or_action()?;
             match n {
@@ -384,7 +359,7 @@ impl<'a> Parser<'a, '_> {
         if name.typ != Tok::String && name.typ != Tok::RawString {
             return Err(self.unexpected(&name, context));
         }
-        let name = unquote(name.val).map_err(|e| self.errorf(e))?;
+        let name = unquote(self.v(&name)).map_err(|e| self.errorf(e))?;
         self.expect(Tok::RightDelim, context)?;
         let (saved_base, saved_len) = (self.var_base, self.vars.len());
         self.var_base = saved_len;
@@ -424,7 +399,7 @@ impl<'a> Parser<'a, '_> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let t = self.next_non_space();
         match t.typ {
-            Tok::Text => Ok(Parsed::Node(Node::Text(t.pos, t.pos + t.val.len()))),
+            Tok::Text => Ok(Parsed::Node(Node::Text(t.pos, t.end))),
             Tok::LeftDelim => {
                 self.action_line = t.line;
                 let r = self.action();
@@ -495,22 +470,24 @@ impl<'a> Parser<'a, '_> {
             if v.typ != Tok::Variable {
                 break;
             }
+            let vi = self.i;
+            let vval = self.v(&v);
             self.next();
             let after = self.peek();
             let next = self.peek_non_space();
             if next.typ == Tok::Assign || next.typ == Tok::Declare {
                 pipe.is_assign = next.typ == Tok::Assign;
                 self.next_non_space();
-                let d = self.interner.intern(v.val);
+                let d = Str::from(vval);
                 self.ar.decls.push(d);
                 pipe.decl.len += 1;
-                self.vars.push(v.val);
-            } else if next.typ == Tok::Char && next.val == "," {
+                self.vars.push(vval);
+            } else if next.typ == Tok::Char && self.v(&next) == "," {
                 self.next_non_space();
-                let d = self.interner.intern(v.val);
+                let d = Str::from(vval);
                 self.ar.decls.push(d);
                 pipe.decl.len += 1;
-                self.vars.push(v.val);
+                self.vars.push(vval);
                 if context == "range" && pipe.decl.len < 2 {
                     match self.peek_non_space().typ {
                         Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
@@ -518,10 +495,10 @@ impl<'a> Parser<'a, '_> {
                     }
                 }
                 return Err(self.errorf(format!("too many declarations in {context}")));
-            } else if after.typ == Tok::Space {
-                self.backup3(v, after);
             } else {
-                self.backup2(v);
+                // Go's backup3(v, after) / backup2(v): read the variable again
+                let _ = after;
+                self.i = vi;
             }
             break;
         }
@@ -709,7 +686,7 @@ impl<'a> Parser<'a, '_> {
 
     fn parse_template_name(&self, token: &Item, context: &str) -> PResult<String> {
         match token.typ {
-            Tok::String | Tok::RawString => unquote(token.val).map_err(|e| self.errorf(e)),
+            Tok::String | Tok::RawString => unquote(self.v(token)).map_err(|e| self.errorf(e)),
             _ => Err(self.unexpected(token, context)),
         }
     }
@@ -747,7 +724,7 @@ impl<'a> Parser<'a, '_> {
             let mut end = chain_pos;
             while self.peek().typ == Tok::Field {
                 let f = self.next();
-                end = f.pos + f.val.len();
+                end = f.end;
             }
             // the field tokens are adjacent: `.a.b.c` is one slice of the input
             let chained = TextRange::new(chain_pos + 1, end);
@@ -787,21 +764,22 @@ impl<'a> Parser<'a, '_> {
         let t = self.next_non_space();
         Ok(Some(match t.typ {
             Tok::Identifier => {
-                if !(self.has_func)(t.val) {
+                if !(self.has_func)(self.v(&t)) {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        crate::funcs::strings::go_quote(t.val, false)
+                        crate::funcs::strings::go_quote(self.v(&t), false)
                     )));
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: TextRange::new(t.pos, t.pos + t.val.len()),
+                    name: TextRange::new(t.pos, t.end),
                 }
             }
             Tok::Dot => Arg::Dot { pos: t.pos },
             Tok::Nil => Arg::Nil { pos: t.pos },
             Tok::Variable => {
-                let first = t.val.split('.').next().unwrap_or(t.val);
+                let val = self.v(&t);
+                let first = val.split('.').next().unwrap_or(val);
                 if !self.vars[self.var_base..].contains(&first) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
@@ -810,19 +788,19 @@ impl<'a> Parser<'a, '_> {
                 }
                 Arg::Variable {
                     pos: t.pos,
-                    path: TextRange::new(t.pos, t.pos + t.val.len()),
+                    path: TextRange::new(t.pos, t.end),
                 }
             }
             Tok::Field => Arg::Field {
                 pos: t.pos,
-                path: TextRange::new(t.pos + 1, t.pos + t.val.len()),
+                path: TextRange::new(t.pos + 1, t.end),
             },
             Tok::Bool => Arg::Bool {
                 pos: t.pos,
-                val: t.val == "true",
+                val: self.v(&t) == "true",
             },
             Tok::CharConstant | Tok::Complex | Tok::Number => {
-                let num = new_number(t.val, t.typ).map_err(|e| self.errorf(e))?;
+                let num = new_number(self.v(&t), t.typ).map_err(|e| self.errorf(e))?;
                 self.ar.numbers.push(num);
                 Arg::Number {
                     pos: t.pos,
@@ -845,15 +823,15 @@ impl<'a> Parser<'a, '_> {
                 }
             }
             Tok::String | Tok::RawString => {
-                let text = if t.typ == Tok::String && !t.val.contains('\\') {
-                    self.interner.intern(&t.val[1..t.val.len() - 1])
-                } else {
-                    let s = unquote(t.val).map_err(|e| self.errorf(e))?;
-                    self.interner.intern(&s)
-                };
+                let val = self.v(&t);
+                let text = std::sync::OnceLock::new();
+                if t.typ != Tok::String || val.contains('\\') {
+                    let s = unquote(val).map_err(|e| self.errorf(e))?;
+                    let _ = text.set(Str::from(s.as_str()));
+                }
                 Arg::String {
                     pos: t.pos,
-                    quoted: TextRange::new(t.pos, t.pos + t.val.len()),
+                    quoted: TextRange::new(t.pos, t.end),
                     text,
                 }
             }
@@ -926,7 +904,15 @@ pub(crate) fn parse_go_int(text: &str) -> Option<(i128, bool)> {
             return None;
         }
     }
-    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    let clean: std::borrow::Cow<str> = if digits.contains('_') {
+        digits
+            .chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
+    } else {
+        digits.into()
+    };
     if clean.is_empty() {
         return None;
     }
@@ -976,7 +962,14 @@ fn new_number(text: &str, typ: Tok) -> Result<Number, String> {
         }
     }
     if !n.is_int && !n.is_uint {
-        let clean: String = text.chars().filter(|&c| c != '_').collect();
+        let clean: std::borrow::Cow<str> = if text.contains('_') {
+            text.chars()
+                .filter(|&c| c != '_')
+                .collect::<String>()
+                .into()
+        } else {
+            text.into()
+        };
         if let Ok(f) = clean.parse::<f64>()
             && !clean.contains("inf")
             && !clean.contains("nan")

@@ -172,10 +172,12 @@ pub(crate) enum Arg {
         pos: usize,
         num: u32,
     },
+    /// A string constant. Its value is made on first use (most constants of a chart sit
+    /// in branches a render never takes); an escaped one is unquoted when parsed.
     String {
         pos: usize,
         quoted: TextRange,
-        text: Str,
+        text: std::sync::OnceLock<Str>,
     },
     /// A parenthesized pipeline (its index).
     Pipe {
@@ -192,6 +194,19 @@ pub(crate) enum Arg {
 }
 
 impl Arg {
+    /// The value of a string constant.
+    pub(crate) fn string_value(
+        ar: &Arena,
+        quoted: TextRange,
+        text: &std::sync::OnceLock<Str>,
+    ) -> Str {
+        text.get_or_init(|| {
+            let q = ar.str(quoted);
+            Str::from(&q[1..q.len() - 1])
+        })
+        .clone()
+    }
+
     pub(crate) fn pos(&self) -> usize {
         match self {
             Arg::Field { pos, .. }
