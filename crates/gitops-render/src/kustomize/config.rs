@@ -3,6 +3,8 @@
 //! The defaults are kustomize v5.5's built-in field specs (`api/konfig/builtinpluginconsts`),
 //! written here as tables; `configurations:` files and `crds:` add to them.
 
+use std::sync::Arc;
+
 use super::fieldspec::{FieldSpec, merge_all, merge_one};
 use super::resource::Gvk;
 
@@ -13,20 +15,24 @@ pub(crate) struct NameBackRef {
     pub referrers: Vec<FieldSpec>,
 }
 
+/// A shared list: configurations are cloned and merged once per kustomization, and are
+/// mostly the defaults, so sharing makes both O(1).
+pub(crate) type Specs = Arc<Vec<FieldSpec>>;
+
 /// Field specs per transformer.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TransformerConfig {
-    pub name_prefix: Vec<FieldSpec>,
-    pub name_suffix: Vec<FieldSpec>,
-    pub namespace: Vec<FieldSpec>,
-    pub common_labels: Vec<FieldSpec>,
-    pub labels: Vec<FieldSpec>,
-    pub template_labels: Vec<FieldSpec>,
-    pub common_annotations: Vec<FieldSpec>,
-    pub name_reference: Vec<NameBackRef>,
-    pub var_reference: Vec<FieldSpec>,
-    pub images: Vec<FieldSpec>,
-    pub replicas: Vec<FieldSpec>,
+    pub name_prefix: Specs,
+    pub name_suffix: Specs,
+    pub namespace: Specs,
+    pub common_labels: Specs,
+    pub labels: Specs,
+    pub template_labels: Specs,
+    pub common_annotations: Specs,
+    pub name_reference: Arc<Vec<NameBackRef>>,
+    pub var_reference: Specs,
+    pub images: Specs,
+    pub replicas: Specs,
 }
 
 /// kustomize's legacy kind order, used to sort field specs.
@@ -115,7 +121,7 @@ fn sort(list: &mut [FieldSpec]) {
 impl TransformerConfig {
     /// kustomize's `TransformerConfig.Merge`: adds `other`'s specs, then sorts every list.
     pub(crate) fn merge(&mut self, other: &TransformerConfig) -> Result<(), String> {
-        let pairs: [(&mut Vec<FieldSpec>, &Vec<FieldSpec>); 10] = [
+        let pairs: [(&mut Specs, &Specs); 10] = [
             (&mut self.name_prefix, &other.name_prefix),
             (&mut self.name_suffix, &other.name_suffix),
             (&mut self.namespace, &other.namespace),
@@ -128,38 +134,41 @@ impl TransformerConfig {
             (&mut self.replicas, &other.replicas),
         ];
         for (mine, theirs) in pairs {
-            if mine == theirs {
-                // Merging a list with itself changes nothing (the common case: every
-                // kustomization starts from the defaults).
+            if Arc::ptr_eq(mine, theirs) || theirs.is_empty() {
+                // Merging a list with itself, or with nothing, changes nothing (the common
+                // case: every kustomization starts from the defaults).
                 continue;
             }
-            merge_all(mine, theirs.iter().cloned())?;
-            sort(mine);
+            if mine.is_empty() {
+                // Lists being merged are already free of duplicates and sorted.
+                *mine = theirs.clone();
+                continue;
+            }
+            let list = Arc::make_mut(mine);
+            merge_all(list, theirs.iter().cloned())?;
+            sort(list);
         }
-        if self.name_reference.len() == other.name_reference.len()
-            && self
-                .name_reference
-                .iter()
-                .zip(&other.name_reference)
-                .all(|(a, b)| a.gvk == b.gvk && a.referrers == b.referrers)
+        if Arc::ptr_eq(&self.name_reference, &other.name_reference)
+            || other.name_reference.is_empty()
         {
             return Ok(());
         }
-        for backref in &other.name_reference {
-            match self
-                .name_reference
-                .iter_mut()
-                .find(|b| b.gvk == backref.gvk)
-            {
+        if self.name_reference.is_empty() {
+            self.name_reference = other.name_reference.clone();
+            return Ok(());
+        }
+        let name_reference = Arc::make_mut(&mut self.name_reference);
+        for backref in other.name_reference.iter() {
+            match name_reference.iter_mut().find(|b| b.gvk == backref.gvk) {
                 Some(existing) => {
                     for spec in &backref.referrers {
                         merge_one(&mut existing.referrers, spec.clone())?;
                     }
                 }
-                None => self.name_reference.push(backref.clone()),
+                None => name_reference.push(backref.clone()),
             }
         }
-        self.name_reference.sort_by(|a, b| gvk_less(&a.gvk, &b.gvk));
+        name_reference.sort_by(|a, b| gvk_less(&a.gvk, &b.gvk));
         Ok(())
     }
 
@@ -171,40 +180,62 @@ impl TransformerConfig {
 
     fn make_builtin() -> Self {
         let raw = TransformerConfig {
-            name_prefix: vec![FieldSpec::any("metadata/name", false)],
-            name_suffix: vec![FieldSpec::any("metadata/name", false)],
-            namespace: namespace_specs(),
-            common_labels: common_label_specs(),
-            labels: Vec::new(),
-            template_labels: metadata_label_specs(),
-            common_annotations: common_annotation_specs(),
-            name_reference: name_reference_specs(),
-            var_reference: var_reference_specs(),
-            images: [
-                "spec/containers[]/image",
-                "spec/initContainers[]/image",
-                "spec/template/spec/containers[]/image",
-                "spec/template/spec/initContainers[]/image",
-            ]
-            .iter()
-            .map(|p| FieldSpec::any(p, true))
-            .collect(),
-            replicas: [
-                "Deployment",
-                "ReplicationController",
-                "ReplicaSet",
-                "StatefulSet",
-            ]
-            .iter()
-            .map(|k| FieldSpec::new("", "", k, "spec/replicas", true))
-            .collect(),
+            name_prefix: Arc::new(vec![FieldSpec::any("metadata/name", false)]),
+            name_suffix: Arc::new(vec![FieldSpec::any("metadata/name", false)]),
+            namespace: Arc::new(namespace_specs()),
+            common_labels: Arc::new(common_label_specs()),
+            labels: Arc::default(),
+            template_labels: Arc::new(metadata_label_specs()),
+            common_annotations: Arc::new(common_annotation_specs()),
+            name_reference: Arc::new(name_reference_specs()),
+            var_reference: Arc::new(var_reference_specs()),
+            images: Arc::new(
+                [
+                    "spec/containers[]/image",
+                    "spec/initContainers[]/image",
+                    "spec/template/spec/containers[]/image",
+                    "spec/template/spec/initContainers[]/image",
+                ]
+                .iter()
+                .map(|p| FieldSpec::any(p, true))
+                .collect(),
+            ),
+            replicas: Arc::new(
+                [
+                    "Deployment",
+                    "ReplicationController",
+                    "ReplicaSet",
+                    "StatefulSet",
+                ]
+                .iter()
+                .map(|k| FieldSpec::new("", "", k, "spec/replicas", true))
+                .collect(),
+            ),
         };
         // kustomize starts every build from an empty configuration merged with the defaults,
         // which removes duplicate field specs and sorts them.
-        let mut config = TransformerConfig::default();
-        // The defaults never conflict; a conflict would be a bug in the tables above.
-        let _ = config.merge(&raw);
-        config
+        let normalize = |list: &Specs| -> Specs {
+            let mut out = Vec::new();
+            // The defaults never conflict; a conflict would be a bug in the tables above.
+            let _ = merge_all(&mut out, list.iter().cloned());
+            sort(&mut out);
+            Arc::new(out)
+        };
+        let mut name_reference = (*raw.name_reference).clone();
+        name_reference.sort_by(|a, b| gvk_less(&a.gvk, &b.gvk));
+        TransformerConfig {
+            name_prefix: normalize(&raw.name_prefix),
+            name_suffix: normalize(&raw.name_suffix),
+            namespace: normalize(&raw.namespace),
+            common_labels: normalize(&raw.common_labels),
+            labels: normalize(&raw.labels),
+            template_labels: normalize(&raw.template_labels),
+            common_annotations: normalize(&raw.common_annotations),
+            name_reference: Arc::new(name_reference),
+            var_reference: normalize(&raw.var_reference),
+            images: normalize(&raw.images),
+            replicas: normalize(&raw.replicas),
+        }
     }
 }
 

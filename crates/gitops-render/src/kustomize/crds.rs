@@ -3,6 +3,7 @@
 //! clearly instead of being ignored).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -39,8 +40,8 @@ struct NameReferenceArgs {
     field_specs: Vec<FieldSpecArgs>,
 }
 
-fn specs(list: &[FieldSpecArgs]) -> Vec<FieldSpec> {
-    list.iter().map(FieldSpec::from).collect()
+fn specs(list: &[FieldSpecArgs]) -> Arc<Vec<FieldSpec>> {
+    Arc::new(list.iter().map(FieldSpec::from).collect())
 }
 
 /// Parses a `configurations:` file.
@@ -67,18 +68,19 @@ pub(crate) fn parse_configuration(
         labels: specs(&c.labels),
         template_labels: specs(&c.template_labels),
         common_annotations: specs(&c.common_annotations),
-        name_reference: c
-            .name_reference
-            .iter()
-            .map(|n| NameBackRef {
-                gvk: Gvk {
-                    group: n.group.clone(),
-                    version: n.version.clone(),
-                    kind: n.kind.clone(),
-                },
-                referrers: specs(&n.field_specs),
-            })
-            .collect(),
+        name_reference: Arc::new(
+            c.name_reference
+                .iter()
+                .map(|n| NameBackRef {
+                    gvk: Gvk {
+                        group: n.group.clone(),
+                        version: n.version.clone(),
+                        kind: n.kind.clone(),
+                    },
+                    referrers: specs(&n.field_specs).to_vec(),
+                })
+                .collect(),
+        ),
         var_reference: specs(&c.var_reference),
         images: specs(&c.images),
         replicas: specs(&c.replicas),

@@ -41,7 +41,7 @@ pub(crate) fn run_builtin(
     if !k.namespace.is_empty() {
         let config = namespace::Config {
             namespace: k.namespace.clone(),
-            field_specs: ra.config.namespace.clone(),
+            field_specs: ra.config.namespace.to_vec(),
             unset_only: false,
             subjects: namespace::Subjects::DefaultOnly,
         };
