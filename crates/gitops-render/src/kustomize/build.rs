@@ -424,7 +424,18 @@ pub(crate) fn remove_build_annotations(res: &mut Resource) {
     for key in BUILD_ANNOTATIONS {
         annotations.remove(*key);
     }
-    if annotations.is_empty() && (annotated || had > 0) {
+    if annotations.is_empty() {
         meta.remove("annotations");
+        return;
+    }
+    // kustomize writes the annotations back as strings (of their YAML text).
+    for value in annotations.values_mut() {
+        let text = match value {
+            Value::String(_) | Value::Object(_) | Value::Array(_) => continue,
+            Value::Null => "null".to_owned(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+        };
+        *value = Value::String(text);
     }
 }

@@ -618,43 +618,9 @@ fn is_yaml_float(s: &str) -> bool {
     i == b.len()
 }
 
-/// yaml.v2's timestamps: `2006-1-2`, optionally with a time.
+/// yaml.v2's timestamps (the same formats as yaml.v3's).
 fn is_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
-        return false;
-    }
-    let rest = &s[5..];
-    let (date, time) = match rest.find(['T', 't', ' ']) {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-        None => (rest, None),
-    };
-    let mut parts = date.split('-');
-    let ok_num = |p: Option<&str>, max: u32| {
-        p.is_some_and(|p| {
-            (1..=2).contains(&p.len())
-                && p.bytes().all(|c| c.is_ascii_digit())
-                && p.parse::<u32>().is_ok_and(|v| (1..=max).contains(&v))
-        })
-    };
-    if !ok_num(parts.next(), 12) || !ok_num(parts.next(), 31) || parts.next().is_some() {
-        return false;
-    }
-    match time {
-        None => true,
-        Some(t) => {
-            let t = t.trim_end_matches('Z');
-            let (hms, _) = t.split_once(['+', '-']).unwrap_or((t, ""));
-            let mut f = hms.split(':');
-            let num = |p: Option<&str>| {
-                p.is_some_and(|p| {
-                    let p = p.split('.').next().unwrap_or(p);
-                    (1..=2).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit())
-                })
-            };
-            num(f.next()) && num(f.next()) && num(f.next())
-        }
-    }
+    super::yaml12::timestamp(s).is_some()
 }
 
 /// yaml.v2's base-60 floats (`1:20`, `12:30:00`), which it quotes.
