@@ -239,7 +239,7 @@ pub(crate) fn timestamp(s: &str) -> Option<String> {
     let days_in_month = match month {
         2 => {
             let y: u32 = year.parse().ok()?;
-            if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
+            if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) {
                 29
             } else {
                 28
