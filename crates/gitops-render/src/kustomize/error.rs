@@ -12,6 +12,24 @@ use crate::RenderError;
 /// Every variant names the kustomization file (as shown to people, see
 /// [`crate::RenderOptions::display_root`]) and, where there is one, the field of that file
 /// (`resources`, `patches[2].path`, …) that led to the failure.
+///
+/// ```
+/// use gitops_core::Artifact;
+/// use gitops_render::kustomize::{KustomizeError, KustomizeRenderer};
+/// use gitops_render::{RenderError, RenderOptions};
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("kustomization.yaml"), "resources: [missing.yaml]\n")?;
+/// let err = KustomizeRenderer::new(RenderOptions::default().display_root("app"))
+///     .render_blocking(&Artifact::local(dir.path(), "local"))
+///     .unwrap_err();
+/// assert!(matches!(err, RenderError::Kustomize(KustomizeError::Missing { .. })));
+/// assert_eq!(
+///     err.to_string(),
+///     "app/kustomization.yaml: resources[0]: app/missing.yaml: no such file or directory"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum KustomizeError {
     /// A directory named as a kustomization root holds no kustomization file.

@@ -91,6 +91,18 @@ pub enum LoadRestrictor {
 }
 
 /// Options of the Kustomize renderer.
+///
+/// ```
+/// use gitops_render::kustomize::{KustomizeOptions, LoadRestrictor};
+///
+/// // Flux's kustomize-controller builds with the load restrictor off.
+/// let flux = KustomizeOptions::default().load_restrictor(LoadRestrictor::None);
+/// assert_eq!(flux.load_restrictor, LoadRestrictor::None);
+/// assert!(!flux.strict_patch_targets);
+/// let parsed: KustomizeOptions = serde_json::from_str(r#"{"strictPatchTargets": true}"#)?;
+/// assert_eq!(parsed, KustomizeOptions::default().strict_patch_targets(true));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct KustomizeOptions {
@@ -211,7 +223,16 @@ impl Renderer for KustomizeRenderer {
     }
 }
 
-/// True when a directory holds a kustomization file.
+/// True when a directory holds a kustomization file (`kustomization.yaml`,
+/// `kustomization.yml` or `Kustomization`).
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// assert!(!gitops_render::kustomize::is_kustomization_dir(dir.path()));
+/// std::fs::write(dir.path().join("Kustomization"), "resources: []\n")?;
+/// assert!(gitops_render::kustomize::is_kustomization_dir(dir.path()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn is_kustomization_dir(dir: &Path) -> bool {
     loader::KUSTOMIZATION_FILES
         .iter()

@@ -47,6 +47,16 @@ pub fn to_string(objects: &[Object]) -> String {
 }
 
 /// Writes one value as a YAML document in kustomize's style.
+///
+/// ```
+/// use serde_json::json;
+///
+/// let doc = json!({"b": [1, {"y": "0755", "x": "a\nb"}], "a": "12:30"});
+/// assert_eq!(
+///     gitops_render::kustomize::yaml::value_to_string(&doc),
+///     "a: \"12:30\"\nb:\n- 1\n- x: |-\n    a\n    b\n  \"y\": \"0755\"\n"
+/// );
+/// ```
 pub fn value_to_string(value: &Value) -> String {
     let mut w = Writer {
         out: String::new(),
@@ -479,6 +489,20 @@ spec:
             value_to_string(&value),
             "a:\n- - 1\n  - 2\n- b: []\n  c: {}\n- - d: 1\n    e: 2\n"
         );
+    }
+
+    /// Found by comparing random strings with kubectl: `<<` stays plain, a no-break space
+    /// is written as is, a 4-byte character is escaped, and quotes fold at 80 columns.
+    #[test]
+    fn random_string_regressions() {
+        let value =
+            json!({"a": "<<", "b": "x\u{a0}y\u{1F600}\tz", "c": format!("#{}", " w".repeat(50))});
+        let out = value_to_string(&value);
+        assert!(
+            out.starts_with("a: <<\nb: \"x\u{a0}y\\U0001F600\\tz\"\nc: '# w w"),
+            "{out}"
+        );
+        assert!(out.contains("w w\n  w w"), "{out}");
     }
 
     #[test]
