@@ -103,5 +103,12 @@ pub(crate) fn load(_b: &mut Builder<'_>, t: &Target) -> Result<TransformerConfig
             what: "openapi.path (custom schemas for strategic merge)".into(),
         });
     }
+    if let Some(version) = t.k.openapi.get("version")
+        && version != "v1.21.2"
+    {
+        return Err(t.site("openapi").invalid(format!(
+            "the OpenAPI version {version} is not built in (kustomize v5.5 has v1.21.2)"
+        )));
+    }
     Ok(TransformerConfig::default())
 }
