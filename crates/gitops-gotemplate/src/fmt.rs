@@ -161,8 +161,11 @@ pub fn write_value(out: &mut String, v: &Value) {
     match v {
         Value::Invalid | Value::Nil => out.push_str("<nil>"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
-        Value::Float64(f) => out.push_str(&format_float(*f, 'g', -1)),
+        Value::Int(i) | Value::Int64(i) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{i}");
+        }
+        Value::Float64(f) => write_float_v(out, *f),
         Value::String(s) => out.push_str(s),
         Value::Bytes(b) => {
             out.push('[');
@@ -237,12 +240,23 @@ struct Flags {
     prec: Option<usize>,
 }
 
+/// `%v` of a float64 (`strconv.FormatFloat(f, 'g', -1, 64)`): integers below 1e6 print as
+/// integers without the general formatter.
+pub(crate) fn write_float_v(out: &mut String, f: f64) {
+    if f.fract() == 0.0 && f.abs() < 1e6 && !(f == 0.0 && f.is_sign_negative()) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{}", f as i64);
+    } else {
+        out.push_str(&format_float(f, 'g', -1));
+    }
+}
+
 /// `fmt.Sprintf`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(format.len() + 16);
     let mut argi = 0usize;
     let mut reordered = false;
-    let chars: Vec<char> = format.chars().collect();
+    let chars: smallvec::SmallVec<[char; 64]> = format.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -359,8 +373,12 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
 }
 
 fn pad(out: &mut String, s: &str, fl: Flags) {
-    let n = s.chars().count();
     let w = fl.width.unwrap_or(0);
+    if w == 0 {
+        out.push_str(s);
+        return;
+    }
+    let n = s.chars().count();
     if n >= w {
         out.push_str(s);
         return;
@@ -510,11 +528,11 @@ fn fmt_float(out: &mut String, f: f64, verb: char, fl: Flags) {
 fn fmt_str(out: &mut String, s: &str, verb: char, fl: Flags) {
     match verb {
         'v' | 's' => {
-            let t: String = match fl.prec {
-                Some(p) => s.chars().take(p).collect(),
-                None => s.to_string(),
+            let t = match fl.prec {
+                Some(p) => s.char_indices().nth(p).map_or(s, |(i, _)| &s[..i]),
+                None => s,
             };
-            pad(out, &t, fl);
+            pad(out, t, fl);
         }
         'q' => {
             let t: String = match fl.prec {

@@ -82,7 +82,7 @@ pub(crate) struct EngineInner {
 /// ```
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<EngineInner>,
+    pub(crate) inner: Arc<EngineInner>,
 }
 
 impl Default for Engine {
@@ -192,7 +192,7 @@ impl Engine {
 #[derive(Clone)]
 pub struct Templates {
     engine: Engine,
-    trees: TreeMap,
+    pub(crate) trees: TreeMap,
 }
 
 impl Templates {
@@ -241,7 +241,9 @@ impl Templates {
     /// With Helm's functions, `<no value>` is removed from the output as Helm does.
     pub fn execute(&self, name: &str, data: &Value) -> Result<String, Error> {
         let out = exec::execute(&self.engine.inner, &self.trees, name, data.clone())?;
-        if self.engine.inner.helm.is_some() && out.contains("<no value>") {
+        if self.engine.inner.helm.is_some()
+            && memchr::memmem::find(out.as_bytes(), b"<no value>").is_some()
+        {
             return Ok(out.replace("<no value>", ""));
         }
         Ok(out)

@@ -41,8 +41,8 @@ pub enum Value {
     List(List),
     /// A map with string keys.
     Map(Map),
-    /// `time.Time`.
-    Time(GoTime),
+    /// `time.Time` (boxed: times are rare, and values stay three words long).
+    Time(Box<GoTime>),
     /// A Go struct or pointer with fields and methods (`.Capabilities`, `.Files`, …).
     Object(Arc<dyn Object>),
 }
@@ -95,6 +95,17 @@ type Entries = Vec<(Str, Value)>;
 #[inline]
 fn find(e: &Entries, key: &str) -> Result<usize, usize> {
     e.binary_search_by(|(k, _)| k.as_ref().cmp(key))
+}
+
+/// Looks a key up: small maps by a scan that rejects most keys on their length.
+#[inline]
+fn lookup(e: &Entries, key: &str) -> Option<usize> {
+    if e.len() <= 8 {
+        return e
+            .iter()
+            .position(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes());
+    }
+    find(e, key).ok()
 }
 
 /// A point in time with a fixed UTC offset, like Go's `time.Time`.
@@ -246,11 +257,11 @@ impl Map {
     /// Looks a key up.
     pub fn get(&self, key: &str) -> Option<Value> {
         let e = self.read();
-        find(&e, key).ok().map(|i| e[i].1.clone())
+        lookup(&e, key).map(|i| e[i].1.clone())
     }
     /// Whether the key is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        find(&self.read(), key).is_ok()
+        lookup(&self.read(), key).is_some()
     }
     /// Sets a key (visible through every clone of this map).
     pub fn insert(&self, key: impl Into<Str>, value: Value) {

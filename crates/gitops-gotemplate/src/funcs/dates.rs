@@ -259,18 +259,18 @@ pub(crate) fn time_method(t: &GoTime, name: &str) -> Option<Value> {
         "Minute" => Value::Int(p.min),
         "Second" => Value::Int(p.sec),
         "Unix" => Value::Int64(t.unix),
-        "UTC" => Value::Time(GoTime {
+        "UTC" => Value::Time(Box::new(GoTime {
             offset: 0,
             zone: Str::from("UTC"),
             ..t.clone()
-        }),
+        })),
         _ => return None,
     })
 }
 
 fn to_time(v: &Value) -> GoTime {
     match v {
-        Value::Time(t) => t.clone(),
+        Value::Time(t) => (**t).clone(),
         Value::Int(i) | Value::Int64(i) => GoTime {
             unix: *i,
             nanos: 0,
@@ -339,7 +339,7 @@ pub(crate) fn duration_string(nanos: i64) -> String {
 }
 
 pub(crate) fn register(m: &mut FuncMap) {
-    reg(m, "now", &[], |_| Ok(Value::Time(now())));
+    reg(m, "now", &[], |_| Ok(Value::Time(Box::new(now()))));
     reg(m, "date", &[Text, Any], |a| {
         Ok(Value::from(format(
             &in_zone(to_time(&a[1]), "Local"),
@@ -409,13 +409,13 @@ pub(crate) fn register(m: &mut FuncMap) {
             Some(n) => {
                 let total =
                     i128::from(t.unix) * 1_000_000_000 + i128::from(t.nanos) + i128::from(n);
-                Ok(Value::Time(GoTime {
+                Ok(Value::Time(Box::new(GoTime {
                     unix: total.div_euclid(1_000_000_000) as i64,
                     nanos: total.rem_euclid(1_000_000_000) as u32,
                     ..t
-                }))
+                })))
             }
-            None => Ok(Value::Time(t)),
+            None => Ok(Value::Time(Box::new(t))),
         }
     };
     reg(m, "dateModify", &[Text, Time], modify);
@@ -424,11 +424,13 @@ pub(crate) fn register(m: &mut FuncMap) {
     reg(m, "must_date_modify", &[Text, Time], modify);
     reg(m, "toDate", &[Text, Text], |a| {
         Ok(parse_layout(arg_str(&a[0]), arg_str(&a[1]))
-            .map_or(Value::Time(zero_time()), Value::Time))
+            .map_or(Value::Time(Box::new(zero_time())), |t| {
+                Value::Time(Box::new(t))
+            }))
     });
     reg(m, "mustToDate", &[Text, Text], |a| {
         parse_layout(arg_str(&a[0]), arg_str(&a[1]))
-            .map(Value::Time)
+            .map(|t| Value::Time(Box::new(t)))
             .ok_or_else(|| {
                 ferr(format!(
                     "parsing time {} as {}: cannot parse",

@@ -226,6 +226,40 @@ pub(crate) fn sprig() -> FuncMap {
     m
 }
 
+thread_local! {
+    static BUILD: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// A string value built in a reused per-thread buffer: one allocation (the value) instead
+/// of a growing `String` plus the value.
+pub(crate) fn build_str(f: impl FnOnce(&mut String)) -> Value {
+    BUILD.with(|b| match b.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            f(&mut buf);
+            let v = Value::str(&buf);
+            if buf.capacity() > 1 << 16 {
+                *buf = String::new();
+            }
+            v
+        }
+        Err(_) => {
+            let mut s = String::new();
+            f(&mut s);
+            Value::from(s)
+        }
+    })
+}
+
+/// `s` as a value, sharing `orig`'s storage when `s` is all of it (`s` must be a slice of
+/// `orig`'s text, as trims and truncations are).
+pub(crate) fn same_or_str(orig: &Value, s: &str) -> Value {
+    match orig {
+        Value::String(o) if o.len() == s.len() => orig.clone(),
+        _ => Value::str(s),
+    }
+}
+
 /// Helpers shared by the function modules.
 pub(crate) fn arg_str(v: &Value) -> &str {
     v.as_str().unwrap_or("")

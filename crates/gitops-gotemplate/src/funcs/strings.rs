@@ -1,6 +1,6 @@
 //! Sprig's string functions and Go's `strconv` quoting.
 
-use super::{ArgType::*, FuncMap, arg_int, arg_str, ferr, reg, regv};
+use super::{ArgType::*, FuncMap, arg_int, arg_str, build_str, ferr, reg, regv, same_or_str};
 use crate::value::{ElemType, List, Map, MapKind, Value};
 
 /// Go's `unicode.IsPrint`, approximately (graphic characters and ASCII space).
@@ -45,12 +45,29 @@ fn push_escaped(out: &mut String, c: char, quote: char, ascii_only: bool) {
 /// `strconv.Quote` (or `QuoteToASCII`).
 pub fn go_quote(s: &str, ascii_only: bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    go_quote_into(&mut out, s, ascii_only);
+    out
+}
+
+/// `strconv.Quote` appended to `out`.
+pub(crate) fn go_quote_into(out: &mut String, s: &str, ascii_only: bool) {
     out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"', ascii_only);
+    let mut rest = s;
+    while !rest.is_empty() {
+        // runs of printable ASCII other than the quote and backslash need no escaping
+        let plain = rest
+            .bytes()
+            .take_while(|&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+            .count();
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let mut it = rest.chars();
+        if let Some(c) = it.next() {
+            push_escaped(out, c, '"', ascii_only);
+            rest = it.as_str();
+        }
     }
     out.push('"');
-    out
 }
 
 /// `strconv.QuoteRune`.
@@ -384,12 +401,12 @@ pub(crate) fn register(m: &mut FuncMap) {
         } else if c >= 0 && n > c {
             String::from_utf8_lossy(&b[..c as usize]).into_owned()
         } else {
-            s.to_string()
+            return Ok(same_or_str(&a[1], s));
         };
         Ok(Value::from(r))
     });
     reg(m, "trim", &[Text], |a| {
-        Ok(Value::str(arg_str(&a[0]).trim()))
+        Ok(same_or_str(&a[0], arg_str(&a[0]).trim()))
     });
     reg(m, "upper", &[Text], |a| {
         Ok(Value::from(arg_str(&a[0]).to_uppercase()))
@@ -440,17 +457,26 @@ pub(crate) fn register(m: &mut FuncMap) {
     });
     let trim_all = |a: &[Value]| {
         let cut = arg_str(&a[0]);
-        Ok(Value::str(arg_str(&a[1]).trim_matches(|c| cut.contains(c))))
+        Ok(same_or_str(
+            &a[1],
+            arg_str(&a[1]).trim_matches(|c| cut.contains(c)),
+        ))
     };
     reg(m, "trimall", &[Text, Text], trim_all);
     reg(m, "trimAll", &[Text, Text], trim_all);
     reg(m, "trimSuffix", &[Text, Text], |a| {
         let s = arg_str(&a[1]);
-        Ok(Value::str(s.strip_suffix(arg_str(&a[0])).unwrap_or(s)))
+        Ok(same_or_str(
+            &a[1],
+            s.strip_suffix(arg_str(&a[0])).unwrap_or(s),
+        ))
     });
     reg(m, "trimPrefix", &[Text, Text], |a| {
         let s = arg_str(&a[1]);
-        Ok(Value::str(s.strip_prefix(arg_str(&a[0])).unwrap_or(s)))
+        Ok(same_or_str(
+            &a[1],
+            s.strip_prefix(arg_str(&a[0])).unwrap_or(s),
+        ))
     });
     reg(m, "nospace", &[Text], |a| {
         Ok(Value::from(
@@ -525,12 +551,17 @@ pub(crate) fn register(m: &mut FuncMap) {
         Ok(Value::Bool(arg_str(&a[1]).ends_with(arg_str(&a[0]))))
     });
     regv(m, "quote", &[], Any, |a| {
-        let v: Vec<std::string::String> = a
-            .iter()
-            .filter(|x| !x.is_nil())
-            .map(|x| go_quote(&strval(x), false))
-            .collect();
-        Ok(Value::from(v.join(" ")))
+        Ok(build_str(|out| {
+            for (i, x) in a.iter().filter(|x| !x.is_nil()).enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                match x {
+                    Value::String(s) => go_quote_into(out, s, false),
+                    other => go_quote_into(out, &strval(other), false),
+                }
+            }
+        }))
     });
     regv(m, "squote", &[], Any, |a| {
         let v: Vec<std::string::String> = a
@@ -549,18 +580,10 @@ pub(crate) fn register(m: &mut FuncMap) {
         Ok(Value::from(v.join(" ")))
     });
     reg(m, "indent", &[Int, Text], |a| {
-        let pad = " ".repeat(arg_int(&a[0]).max(0) as usize);
-        Ok(Value::from(format!(
-            "{pad}{}",
-            arg_str(&a[1]).replace('\n', &format!("\n{pad}"))
-        )))
+        Ok(indent(arg_int(&a[0]), arg_str(&a[1]), false))
     });
     reg(m, "nindent", &[Int, Text], |a| {
-        let pad = " ".repeat(arg_int(&a[0]).max(0) as usize);
-        Ok(Value::from(format!(
-            "\n{pad}{}",
-            arg_str(&a[1]).replace('\n', &format!("\n{pad}"))
-        )))
+        Ok(indent(arg_int(&a[0]), arg_str(&a[1]), true))
     });
     reg(m, "replace", &[Text, Text, Text], |a| {
         let (old, new, src) = (arg_str(&a[0]), arg_str(&a[1]), arg_str(&a[2]));
@@ -709,4 +732,22 @@ pub(crate) fn path_ext(p: &str) -> String {
         }
     }
     String::new()
+}
+
+/// Sprig's `indent`/`nindent`: `pad + strings.Replace(s, "\n", "\n"+pad, -1)`.
+fn indent(n: i64, s: &str, leading_newline: bool) -> Value {
+    let n = n.max(0) as usize;
+    build_str(|out| {
+        out.reserve(s.len() + n * (2 + s.bytes().filter(|&b| b == b'\n').count()));
+        if leading_newline {
+            out.push('\n');
+        }
+        for (i, line) in s.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.extend(std::iter::repeat_n(' ', n));
+            out.push_str(line);
+        }
+    })
 }

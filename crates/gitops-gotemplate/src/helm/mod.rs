@@ -246,18 +246,36 @@ pub fn render(
         set.parse(&t.name, &t.text)?;
     }
     let mut out = BTreeMap::default();
+    // one executor for all templates: Helm shares its include bookkeeping across them, and
+    // the executor's buffers are reused
+    let mut ex = crate::exec::Exec::new(&engine.inner, &set.trees);
     for t in &order {
         let base = t.name.rsplit('/').next().unwrap_or(&t.name);
         if base.starts_with('_') {
             continue;
         }
         if let Value::Map(m) = &t.values {
-            let tm = Map::new(MapKind::Values);
-            tm.insert("Name", Value::str(&t.name));
-            tm.insert("BasePath", Value::str(&t.base_path));
-            m.insert("Template", Value::Map(tm));
+            static KEYS: std::sync::LazyLock<[Str; 3]> = std::sync::LazyLock::new(|| {
+                [
+                    Str::from("BasePath"),
+                    Str::from("Name"),
+                    Str::from("Template"),
+                ]
+            });
+            let [base_key, name_key, template_key] = &*KEYS;
+            let tm = Map::from_sorted(
+                MapKind::Values,
+                vec![
+                    (base_key.clone(), Value::str(&t.base_path)),
+                    (name_key.clone(), Value::str(&t.name)),
+                ],
+            );
+            m.insert(template_key.clone(), Value::Map(tm));
         }
-        let s = set.execute(&t.name, &t.values)?;
+        let mut s = ex.execute_named(&t.name, t.values.clone())?;
+        if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
+            s = s.replace("<no value>", "");
+        }
         out.insert(t.name.clone(), s);
     }
     Ok(out)

@@ -37,7 +37,9 @@ impl Tree {
     }
 }
 
-type PResult<T> = Result<T, Error>;
+/// Parser results carry a boxed error: the `Ok` values are moved around on every token and
+/// stay small this way.
+type PResult<T> = Result<T, Box<Error>>;
 
 struct Parser<'a, 'f> {
     /// The input and its tokens (lexed up front), the read position and the furthest
@@ -49,7 +51,6 @@ struct Parser<'a, 'f> {
     lex_err: String,
     text: Arc<str>,
     parse_name: Str,
-    last_line: usize,
     vars: Vec<&'a str>,
     /// Variables of the template being parsed start here (a `define` starts afresh).
     var_base: usize,
@@ -87,7 +88,11 @@ fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
 }
 
 /// Parses `text` as template `name`; returns the top-level tree followed by its definitions.
-pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> PResult<Vec<Tree>> {
+pub(crate) fn parse(
+    name: &str,
+    text: &str,
+    has_func: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Tree>, Error> {
     let mut sc = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     let r = parse_with(name, text, has_func, &mut sc);
     sc.ar.nodes.clear();
@@ -101,7 +106,7 @@ pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> 
     sc.args.clear();
     sc.toks.clear();
     SCRATCH.with(|s| *s.borrow_mut() = sc);
-    r
+    r.map_err(|e| *e)
 }
 
 fn parse_with(
@@ -123,7 +128,6 @@ fn parse_with(
         lex_err: std::mem::take(&mut lex.err),
         text: Arc::from(text),
         parse_name: Str::from(name),
-        last_line: 1,
         vars: {
             let mut v = Vec::with_capacity(16);
             v.push("$");
@@ -173,15 +177,15 @@ fn parse_with(
         match set.get(&t.name) {
             Some(&i) if !node::is_empty_tree(&arena, &out[i].text, out[i].root) => {
                 if !node::is_empty_tree(&arena, &t.text, t.root) {
-                    return Err(Error::Parse {
+                    return Err(Box::new(Error::Parse {
                         name: name.to_string(),
                         message: format!(
                             "template: {}:{}: template: multiple definition of template {}",
                             name,
-                            p.last_line,
+                            p.toks[p.hw].line,
                             crate::funcs::strings::go_quote(&t.name, false)
                         ),
-                    });
+                    }));
                 }
             }
             Some(&i) => out[i] = t,
@@ -231,16 +235,17 @@ impl<'a> Parser<'a, '_> {
         self.ar.pipes.len() as u32 - 1
     }
 
-    fn errorf(&self, msg: impl AsRef<str>) -> Error {
-        Error::Parse {
+    #[cold]
+    fn errorf(&self, msg: impl AsRef<str>) -> Box<Error> {
+        Box::new(Error::Parse {
             name: self.parse_name.to_string(),
             message: format!(
                 "template: {}:{}: {}",
                 self.parse_name,
-                self.last_line,
+                self.toks[self.hw].line,
                 msg.as_ref()
             ),
-        }
+        })
     }
 
     #[inline]
@@ -248,7 +253,6 @@ impl<'a> Parser<'a, '_> {
         let k = k.min(self.toks.len() - 1);
         if k > self.hw {
             self.hw = k;
-            self.last_line = self.toks[k].line;
         }
         self.toks[k]
     }
@@ -276,6 +280,7 @@ impl<'a> Parser<'a, '_> {
         t.val(self.input)
     }
 
+    #[inline]
     fn next_non_space(&mut self) -> Item {
         loop {
             let t = self.next();
@@ -299,7 +304,8 @@ impl<'a> Parser<'a, '_> {
         Ok(t)
     }
 
-    fn unexpected(&self, token: &Item, context: &str) -> Error {
+    #[cold]
+    fn unexpected(&self, token: &Item, context: &str) -> Box<Error> {
         if token.typ == Tok::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
