@@ -37,7 +37,7 @@ mod memory;
 mod options;
 mod retry;
 
-pub use crate::kube::KubeCluster;
+pub use crate::kube::{KubeCluster, Resolver};
 pub use error::Error;
 pub use memory::MemoryCluster;
 pub use options::{BackendOptions, RetryPolicy};

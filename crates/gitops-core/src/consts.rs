@@ -68,3 +68,10 @@ pub const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-ki
 
 /// KEP-3659 ApplySet annotation on the parent: namespaces of members other than the parent's.
 pub const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
+
+/// On a gitops-rs custom resource: asks for an immediate reconcile (the value is a timestamp;
+/// each new value triggers one).
+pub const RECONCILE_REQUESTED_AT: &str = "gitops.rs/reconcile-requested-at";
+
+/// The finalizer of Applications: prunes their objects before they go.
+pub const FINALIZER: &str = "gitops.rs/finalizer";

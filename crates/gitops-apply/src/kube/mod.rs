@@ -97,6 +97,13 @@ impl KubeCluster {
         Ok(Self::new(client, options))
     }
 
+    /// Shares a discovery cache with other backends (an operator with many applications).
+    #[must_use]
+    pub fn with_resolver(mut self, resolver: Resolver) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
     /// The client.
     pub fn client(&self) -> &Client {
         &self.client

@@ -150,12 +150,7 @@ pub fn patch(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let mut scale = to_scale(&ctx.rr.def, &obj);
     let body: Value = super::mutate::parse_apply_body(&ctx.body)?;
     match write::PatchType::from_content_type(&ctx.content_type) {
-        Some(write::PatchType::Json) => {
-            let p: json_patch::Patch = serde_json::from_value(body)
-                .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
-            json_patch::patch(&mut scale, &p)
-                .map_err(|e| ApiError::new(422, "Invalid", e.to_string()))?;
-        }
+        Some(write::PatchType::Json) => write::json_patch_like_apiserver(&mut scale, &body)?,
         Some(_) => json_patch::merge(&mut scale, &body),
         None => return Err(ApiError::unsupported_media(&ctx.content_type)),
     }

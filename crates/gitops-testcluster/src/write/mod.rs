@@ -6,7 +6,7 @@ mod delete;
 mod patch;
 
 pub use delete::{DeleteOpts, delete, dependents, mark_deleted, purge};
-pub use patch::{PatchType, patch};
+pub use patch::{PatchType, json_patch_like_apiserver, patch};
 
 use serde_json::{Value, json};
 

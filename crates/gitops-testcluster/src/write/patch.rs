@@ -14,6 +14,34 @@ use crate::status::ApiError;
 use crate::store::{Obj, State, StoredObject};
 use crate::util::{get_path, get_str, now_rfc3339, remove_path, set_path};
 
+/// Applies an RFC 6902 patch the way the API server's library (evanphx/json-patch) does: a
+/// `test` of `null` succeeds on a missing path (kube-runtime's finalizer helper relies on it).
+pub fn json_patch_like_apiserver(doc: &mut Value, body: &Value) -> Result<(), ApiError> {
+    let ops: Vec<Value> = body
+        .as_array()
+        .ok_or_else(|| ApiError::bad_request("invalid JSON patch: expected a list of operations"))?
+        .iter()
+        .filter(|op| {
+            let missing_null_test = op["op"] == "test"
+                && op["value"].is_null()
+                && op["path"]
+                    .as_str()
+                    .is_some_and(|p| doc.pointer(p).is_none());
+            !missing_null_test
+        })
+        .cloned()
+        .collect();
+    let p: json_patch::Patch = serde_json::from_value(Value::Array(ops))
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
+    json_patch::patch(doc, &p).map_err(|e| {
+        ApiError::new(
+            422,
+            "Invalid",
+            format!("the server rejected our request due to an error in our request: {e}"),
+        )
+    })
+}
+
 /// Kinds of patch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatchType {
@@ -60,17 +88,7 @@ pub fn patch(
     let old = old.ok_or_else(|| ApiError::not_found(target(def, name)))?;
     let mut doc = old.value.clone();
     match ty {
-        PatchType::Json => {
-            let p: json_patch::Patch = serde_json::from_value(body.clone())
-                .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
-            json_patch::patch(&mut doc, &p).map_err(|e| {
-                ApiError::new(
-                    422,
-                    "Invalid",
-                    format!("the server rejected our request due to an error in our request: {e}"),
-                )
-            })?;
-        }
+        PatchType::Json => json_patch_like_apiserver(&mut doc, body)?,
         PatchType::Merge => json_patch::merge(&mut doc, body),
         PatchType::Strategic => {
             if def.custom {
@@ -189,5 +207,24 @@ fn apply(
             }
             Ok((st.put(&def.key(), obj), true))
         }
+    }
+}
+
+#[cfg(test)]
+mod json_patch_tests {
+    use super::*;
+
+    #[test]
+    fn a_null_test_of_a_missing_path_passes_like_the_apiserver() {
+        let mut doc = json!({"metadata": {"name": "a"}});
+        let body = json!([
+            {"op": "test", "path": "/metadata/finalizers", "value": null},
+            {"op": "add", "path": "/metadata/finalizers", "value": ["x"]}
+        ]);
+        json_patch_like_apiserver(&mut doc, &body).unwrap();
+        assert_eq!(doc["metadata"]["finalizers"], json!(["x"]));
+        // A test that does not hold still fails.
+        let body = json!([{"op": "test", "path": "/metadata/name", "value": "b"}]);
+        assert!(json_patch_like_apiserver(&mut doc, &body).is_err());
     }
 }
