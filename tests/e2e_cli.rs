@@ -851,3 +851,104 @@ fn the_dev_cluster_command_serves_the_readme_walkthrough() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("6 created"), "{}", stdout(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_get_and_reconcile_with_the_operator() {
+    let env = Env::start().await;
+    let repo = GitRepoFixture::new();
+    commit_example(&repo);
+    let out = env
+        .gitops()
+        .args([
+            "bootstrap",
+            "--git",
+            &repo.file_url(),
+            "--branch",
+            "main",
+            "--path",
+            "app",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        env.object("Deployment", "gitops-system", "gitops-operator")
+            .is_some()
+    );
+    assert!(
+        env.object("CustomResourceDefinition", "", "applications.gitops.rs")
+            .is_some()
+    );
+
+    // The operator, in process, plays the part of the Deployment (no pods run here).
+    let cache = tempfile::tempdir().unwrap();
+    let options = gitops_operator::RunOptions {
+        kubeconfig: Some(env.cluster.kubeconfig_path().to_path_buf()),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        settings: gitops_operator::context::Settings {
+            cache_dir: Some(cache.path().to_path_buf()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let operator = tokio::spawn(gitops_operator::run(options, async {
+        let _ = stopped.await;
+    }));
+    let get = |env: &Env| {
+        stdout(
+            &env.gitops()
+                .args(["get", "apps", "-n", "gitops-system"])
+                .output()
+                .unwrap(),
+        )
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !get(&env).contains(" True ") {
+        assert!(std::time::Instant::now() < deadline, "{}", get(&env));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(greeting(&env).as_deref(), Some("Welcome to the shop"));
+    let text = stdout(
+        &env.gitops()
+            .args(["get", "sources", "-A"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        text.contains("gitops-system") && text.contains("main@sha1:"),
+        "{text}"
+    );
+
+    greet(&repo, "Reconciled on demand");
+    let out = env
+        .gitops()
+        .args([
+            "reconcile",
+            "app",
+            "gitops-system",
+            "-n",
+            "gitops-system",
+            "--with-source",
+            "--timeout",
+            "60s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(greeting(&env).as_deref(), Some("Reconciled on demand"));
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), operator).await;
+}

@@ -749,3 +749,74 @@ impl Receiver {
             .collect()
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_that_touch_none_of_an_apps_files_skip_its_render() {
+    let cluster = cluster().await;
+    let repo = GitRepoFixture::new();
+    write_configmap(&repo, "a/cm.yaml", "default", "alpha", "1");
+    write_configmap(&repo, "b/cm.yaml", "default", "beta", "1");
+    repo.commit("two apps");
+    let operator = Operator::start(&cluster, &[]);
+    create(&cluster, "default", json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "hook"}, "stringData": {"token": "t"}})).await;
+    create(
+        &cluster,
+        "default",
+        repository("mono", &repo.file_url(), "1h", Some("hook")),
+    )
+    .await;
+    create(
+        &cluster,
+        "default",
+        application("a", "mono", "a", json!({})),
+    )
+    .await;
+    create(
+        &cluster,
+        "default",
+        application("b", "mono", "b", json!({})),
+    )
+    .await;
+    eventually("both", Duration::from_secs(60), || async {
+        configmap(&cluster, "default", "alpha").await.is_some()
+            && configmap(&cluster, "default", "beta").await.is_some()
+    })
+    .await;
+    let before = Api::<ConfigMap>::namespaced(cluster.client(), "default")
+        .get("alpha")
+        .await
+        .unwrap()
+        .metadata
+        .resource_version;
+
+    write_configmap(&repo, "b/cm.yaml", "default", "beta", "2");
+    let head = repo.commit("only b");
+    assert_eq!(operator.hook("/hook/default/mono", "t"), 202);
+    eventually("b's change", Duration::from_secs(30), || async {
+        value_of(&cluster, "default", "beta").await.as_deref() == Some("2")
+    })
+    .await;
+    eventually(
+        "a to record the revision",
+        Duration::from_secs(30),
+        || async {
+            app(&cluster, "default", "a").await.is_some_and(|a| {
+                a.status
+                    .is_some_and(|s| s.last_applied_revision == Some(format!("main@sha1:{head}")))
+            })
+        },
+    )
+    .await;
+    let metrics = operator.get("/metrics").unwrap();
+    assert!(
+        metrics.contains("gitops_reconciles_total{kind=\"Application\",result=\"skipped\"} 1"),
+        "{metrics}"
+    );
+    let after = Api::<ConfigMap>::namespaced(cluster.client(), "default")
+        .get("alpha")
+        .await
+        .unwrap()
+        .metadata
+        .resource_version;
+    assert_eq!(before, after);
+}

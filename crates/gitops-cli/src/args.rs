@@ -107,6 +107,15 @@ pub enum Command {
     Source(SourceCommand),
     /// Run a simulated Kubernetes API server (no pods run) for trying gitops without a cluster.
     DevCluster(DevClusterArgs),
+    /// Install gitops-operator and point it at a Git repository, so the cluster manages itself
+    /// from Git (like `flux bootstrap`, without pushing to the repository).
+    Bootstrap(BootstrapArgs),
+    /// List the operator's Applications or GitRepositories.
+    #[command(subcommand)]
+    Get(GetCommand),
+    /// Ask the operator to reconcile an Application or GitRepository now, and wait for it.
+    #[command(subcommand)]
+    Reconcile(ReconcileCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
@@ -334,6 +343,59 @@ pub struct DevClusterArgs {
     /// Delay before simulated workloads report progress.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
     pub simulate_delay: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// The Git repository the cluster follows.
+    #[arg(long, value_name = "URL")]
+    pub git: String,
+    #[command(flatten)]
+    pub reference: RefArgs,
+    /// The directory of the repository the cluster applies.
+    #[arg(long, value_name = "P", default_value = "")]
+    pub path: String,
+    /// The name of the GitRepository and Application created.
+    #[arg(long, value_name = "NAME", default_value = "gitops-system")]
+    pub name: String,
+    /// How often the operator looks for new commits.
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    pub interval: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// Applications.
+    Apps(GetArgs),
+    /// GitRepositories.
+    Sources(GetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// All namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReconcileCommand {
+    /// An Application.
+    App(ReconcileArgs),
+    /// A GitRepository.
+    Source(ReconcileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Its name.
+    pub name: String,
+    /// Fetch the Application's source first.
+    #[arg(long)]
+    pub with_source: bool,
+    /// How long to wait for the result.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Args)]

@@ -339,6 +339,25 @@ where
         return Ok(report);
     }
 
+    // The inventory lives in a namespace this sync creates: create that one first.
+    let home = desired
+        .iter()
+        .find(|o| o.group().is_empty() && o.kind() == "Namespace" && o.name() == options.namespace);
+    if let Some(home) = home
+        && !existed
+        && report
+            .changes
+            .entries
+            .iter()
+            .any(|e| &e.object == home.reference() && matches!(e.change, Change::Create))
+    {
+        let results = cluster
+            .apply(std::slice::from_ref(home), &options.apply)
+            .await
+            .map_err(SyncError::Cluster)?;
+        report.results.extend(results);
+    }
+
     // Write ahead: own every desired object before creating any.
     let before = inventory.clone();
     inventory
@@ -496,14 +515,16 @@ where
     let mut failure = None;
     let last = plan.stages().len().saturating_sub(1);
     for (i, stage) in plan.stages().iter().enumerate() {
+        let done: BTreeSet<&ObjectRef> = report.results.iter().map(|r| &r.object).collect();
         let todo: Vec<Object> = stage
             .objects
             .iter()
             .filter(|o| {
-                matches!(
-                    change.get(o.reference()),
-                    Some(Change::Create | Change::Update { .. }) | None
-                )
+                !done.contains(o.reference())
+                    && matches!(
+                        change.get(o.reference()),
+                        Some(Change::Create | Change::Update { .. }) | None
+                    )
             })
             .cloned()
             .collect();

@@ -5,6 +5,7 @@ mod completions;
 mod dev_cluster;
 mod diff;
 mod inventory;
+mod operator;
 mod plan;
 mod render;
 mod source;
@@ -37,6 +38,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Resume(args) => inventory::suspend(global, args, false).await,
         Command::Source(command) => source::run(global, command).await,
         Command::DevCluster(args) => dev_cluster::run(global, args).await,
+        Command::Bootstrap(args) => operator::bootstrap(global, args).await,
+        Command::Get(command) => operator::get(global, command).await,
+        Command::Reconcile(command) => operator::reconcile(global, command).await,
         Command::Completions(args) => completions::run(args),
     }
 }
@@ -120,6 +124,12 @@ where
     fn bad_input(&self) -> bool {
         self.is_bad_input()
     }
+}
+
+/// A failed sync, as a failure.
+pub fn classified_sync(error: gitops_core::sync::SyncError<gitops_apply::Error>) -> Failure {
+    let bad = error.is_bad_input();
+    Failure::classify(error, bad)
 }
 
 /// A failure with the exit status its error calls for: 2 for bad input, else 3.
