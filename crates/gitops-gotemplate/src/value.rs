@@ -332,6 +332,37 @@ impl Value {
         }
     }
 
+    /// A copy whose maps are new (Go's deep copy): strings and other immutable parts are
+    /// shared, so a chart's values can be converted once and copied cheaply per render.
+    ///
+    /// ```
+    /// use gitops_gotemplate::Value;
+    /// let v = Value::from(serde_json::json!({"a": {"b": "x"}}));
+    /// let c = v.deep_copy();
+    /// if let Some(Value::Map(a)) = c.get("a") { a.insert("b", Value::from("y")) }
+    /// assert_eq!(v.get("a").and_then(|a| a.get("b")).map(|b| b.to_string()), Some("x".into()));
+    /// ```
+    pub fn deep_copy(&self) -> Value {
+        match self {
+            Value::Map(m) => {
+                let e = m.read();
+                let entries = e.iter().map(|(k, x)| (k.clone(), x.deep_copy())).collect();
+                Value::Map(Map::from_sorted(m.kind, entries))
+            }
+            Value::List(l)
+                if l.items()
+                    .iter()
+                    .any(|x| matches!(x, Value::Map(_) | Value::List(_))) =>
+            {
+                Value::List(List::new(
+                    l.elem(),
+                    l.items().iter().map(Value::deep_copy).collect(),
+                ))
+            }
+            other => other.clone(),
+        }
+    }
+
     /// Whether this is `Invalid` or `Nil`.
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Invalid | Value::Nil)

@@ -427,7 +427,7 @@ impl Exec<'_> {
             }
             Err(e) => Err(Error::Func {
                 message: e.to_string(),
-                cause: Some(Box::new(e)),
+                cause: Some(e),
             }),
         }
     }
@@ -481,7 +481,7 @@ impl Exec<'_> {
                     crate::funcs::strings::go_quote(&text, false),
                     e
                 ),
-                cause: Some(Box::new(e)),
+                cause: Some(e),
             }),
         }
     }

@@ -77,6 +77,10 @@ static EMPTY_TREE: std::sync::LazyLock<Arc<Tree>> = std::sync::LazyLock::new(|| 
 
 static DOLLAR: std::sync::LazyLock<Str> = std::sync::LazyLock::new(|| Str::from("$"));
 
+/// Executor results carry a boxed error, so that the `Ok` values moved around on every
+/// node stay small.
+pub(crate) type XResult<T> = Result<T, Box<Error>>;
+
 /// Result of evaluating a pipeline: `None` is Go's "missing" sentinel for `final`.
 type Final = Option<Value>;
 
@@ -116,25 +120,25 @@ impl<'e> Exec<'e> {
     }
 
     /// `ExecuteTemplate`: runs the named template in a fresh state and returns its output.
-    pub(crate) fn execute_named(&mut self, name: &str, data: Value) -> Result<String, Error> {
+    pub(crate) fn execute_named(&mut self, name: &str, data: Value) -> XResult<String> {
         let Some(tree) = self.lookup(name) else {
-            return Err(Error::NoTemplate {
+            return Err(Box::new(Error::NoTemplate {
                 message: format!(
                     "template: no template {} associated with template {}",
                     crate::funcs::strings::go_quote(name, false),
                     crate::funcs::strings::go_quote(&self.set_name(), false)
                 ),
-            });
+            }));
         };
         self.execute_tree(tree, data)
     }
 
-    pub(crate) fn execute_tree(&mut self, tree: Arc<Tree>, data: Value) -> Result<String, Error> {
+    pub(crate) fn execute_tree(&mut self, tree: Arc<Tree>, data: Value) -> XResult<String> {
         if self.shared.nesting >= self.engine.options.max_nesting {
-            return Err(Error::func(format!(
+            return Err(Box::new(Error::func(format!(
                 "exceeded maximum nesting of include/tpl ({})",
                 self.engine.options.max_nesting
-            )));
+            ))));
         }
         self.shared.nesting += 1;
         let (saved_base, saved_len) = (self.var_base, self.vars.len());
@@ -179,11 +183,13 @@ impl<'e> Exec<'e> {
         self.at = Some((pos, kind));
     }
 
-    pub(crate) fn errorf(&self, msg: impl AsRef<str>) -> Error {
+    #[cold]
+    pub(crate) fn errorf(&self, msg: impl AsRef<str>) -> Box<Error> {
         self.error_with(msg.as_ref().to_string(), None)
     }
 
-    fn error_with(&self, msg: String, cause: Option<Box<Error>>) -> Error {
+    #[cold]
+    fn error_with(&self, msg: String, cause: Option<Box<Error>>) -> Box<Error> {
         let message = match self.at {
             None => format!("template: {}: {}", self.name, msg),
             Some((pos, kind)) => {
@@ -200,16 +206,16 @@ impl<'e> Exec<'e> {
                 )
             }
         };
-        Error::Exec {
+        Box::new(Error::Exec {
             name: self.name.to_string(),
             message,
             cause,
-        }
+        })
     }
 
     // ---- walking ----
 
-    fn walk_list(&mut self, ar: &Arena, dot: &Dot, list: Span) -> Result<Flow, Error> {
+    fn walk_list(&mut self, ar: &Arena, dot: &Dot, list: Span) -> XResult<Flow> {
         for n in ar.list(list) {
             match self.walk(ar, dot, n)? {
                 Flow::Normal => {}
@@ -219,7 +225,7 @@ impl<'e> Exec<'e> {
         Ok(Flow::Normal)
     }
 
-    fn walk(&mut self, ar: &Arena, dot: &Dot, node: &Node) -> Result<Flow, Error> {
+    fn walk(&mut self, ar: &Arena, dot: &Dot, node: &Node) -> XResult<Flow> {
         match node {
             Node::Text(a, b) => self.out.push_str(&self.tree.text[*a..*b]),
             Node::Action(p) => {
@@ -261,13 +267,7 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn walk_if_with(
-        &mut self,
-        ar: &Arena,
-        dot: &Dot,
-        b: &Branch,
-        with: bool,
-    ) -> Result<Flow, Error> {
+    fn walk_if_with(&mut self, ar: &Arena, dot: &Dot, b: &Branch, with: bool) -> XResult<Flow> {
         let mark = self.vars.len();
         let r = (|| {
             let val = self.eval_pipeline(ar, dot, ar.pipe(b.pipe))?;
@@ -287,7 +287,7 @@ impl<'e> Exec<'e> {
         r
     }
 
-    fn walk_range(&mut self, ar: &Arena, dot: &Dot, r: &Branch) -> Result<Flow, Error> {
+    fn walk_range(&mut self, ar: &Arena, dot: &Dot, r: &Branch) -> XResult<Flow> {
         let mark0 = self.vars.len();
         let res = self.walk_range_inner(ar, dot, r);
         self.vars.truncate(mark0);
@@ -301,7 +301,7 @@ impl<'e> Exec<'e> {
         mark: usize,
         index: Value,
         elem: Dot,
-    ) -> Result<Flow, Error> {
+    ) -> XResult<Flow> {
         let pipe = ar.pipe(r.pipe);
         let decl = ar.decl(pipe);
         if !decl.is_empty() {
@@ -330,7 +330,7 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn walk_range_inner(&mut self, ar: &Arena, dot: &Dot, r: &Branch) -> Result<(), Error> {
+    fn walk_range_inner(&mut self, ar: &Arena, dot: &Dot, r: &Branch) -> XResult<()> {
         let val = self.eval_pipeline(ar, dot, ar.pipe(r.pipe))?;
         let val = if matches!(val, Value::Nil) {
             Value::Invalid
@@ -409,13 +409,7 @@ impl<'e> Exec<'e> {
         Ok(())
     }
 
-    fn range_data(
-        &mut self,
-        ar: &Arena,
-        r: &Branch,
-        mark: usize,
-        data: Value,
-    ) -> Result<(), Error> {
+    fn range_data(&mut self, ar: &Arena, r: &Branch, mark: usize, data: Value) -> XResult<()> {
         match data {
             Value::List(l) => {
                 for (i, e) in l.items().iter().enumerate() {
@@ -444,7 +438,7 @@ impl<'e> Exec<'e> {
         Ok(())
     }
 
-    fn walk_template(&mut self, ar: &Arena, dot: &Dot, t: &TemplateCall) -> Result<(), Error> {
+    fn walk_template(&mut self, ar: &Arena, dot: &Dot, t: &TemplateCall) -> XResult<()> {
         let Some(tree) = self.lookup(&t.name) else {
             return Err(self.errorf(format!(
                 "template {} not defined",
@@ -486,7 +480,7 @@ impl<'e> Exec<'e> {
         self.vars.push((name.clone(), v));
     }
 
-    fn set_var(&mut self, name: &str, v: Value) -> Result<(), Error> {
+    fn set_var(&mut self, name: &str, v: Value) -> XResult<()> {
         let base = self.var_base;
         for slot in self.vars[base..].iter_mut().rev() {
             if &*slot.0 == name {
@@ -504,7 +498,7 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn var_value(&self, name: &str) -> Result<Value, Error> {
+    fn var_value(&self, name: &str) -> XResult<Value> {
         for slot in self.vars[self.var_base..].iter().rev() {
             if &*slot.0 == name {
                 return Ok(slot.1.clone());
@@ -515,7 +509,7 @@ impl<'e> Exec<'e> {
 
     // ---- evaluation ----
 
-    fn eval_pipeline(&mut self, ar: &Arena, dot: &Dot, pipe: &Pipe) -> Result<Value, Error> {
+    fn eval_pipeline(&mut self, ar: &Arena, dot: &Dot, pipe: &Pipe) -> XResult<Value> {
         self.at(pipe.pos, AtKind::Pipe);
         let mut value: Final = None;
         for cmd in ar.cmds(pipe) {
@@ -538,7 +532,7 @@ impl<'e> Exec<'e> {
         Ok(value)
     }
 
-    fn not_a_function(&self, ar: &Arena, args: &[Arg], fin: &Final) -> Result<(), Error> {
+    fn not_a_function(&self, ar: &Arena, args: &[Arg], fin: &Final) -> XResult<()> {
         if args.len() > 1 || fin.is_some() {
             return Err(self.errorf(format!(
                 "can't give argument to non-function {}",
@@ -548,13 +542,7 @@ impl<'e> Exec<'e> {
         Ok(())
     }
 
-    fn eval_command(
-        &mut self,
-        ar: &Arena,
-        dot: &Dot,
-        cmd: &Command,
-        fin: Final,
-    ) -> Result<Value, Error> {
+    fn eval_command(&mut self, ar: &Arena, dot: &Dot, cmd: &Command, fin: Final) -> XResult<Value> {
         let args = ar.args(cmd);
         let first = &args[0];
         match first {
@@ -600,11 +588,7 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn ideal_constant(
-        &mut self,
-        n: &crate::parse::node::Number,
-        pos: usize,
-    ) -> Result<Value, Error> {
+    fn ideal_constant(&mut self, n: &crate::parse::node::Number, pos: usize) -> XResult<Value> {
         self.at(pos, AtKind::Arg);
         let t = &n.text;
         let is_hex = t.len() > 2
@@ -627,6 +611,7 @@ impl<'e> Exec<'e> {
         Ok(Value::Invalid)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn eval_chain(
         &mut self,
         ar: &Arena,
@@ -636,7 +621,7 @@ impl<'e> Exec<'e> {
         fields: &str,
         args: Option<&[Arg]>,
         fin: Final,
-    ) -> Result<Value, Error> {
+    ) -> XResult<Value> {
         self.at(pos, AtKind::Arg);
         if matches!(node, Arg::Nil { .. }) {
             let mut s = String::new();
@@ -657,7 +642,7 @@ impl<'e> Exec<'e> {
         path: &str,
         args: Option<&[Arg]>,
         fin: Final,
-    ) -> Result<Value, Error> {
+    ) -> XResult<Value> {
         self.at(pos, AtKind::Arg);
         let (name, rest) = match path.split_once('.') {
             Some((n, r)) => (n, Some(r)),
@@ -675,6 +660,7 @@ impl<'e> Exec<'e> {
         self.eval_field_chain(ar, dot, Dot::plain(value), rest, args, fin, pos)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn eval_field_chain(
         &mut self,
         ar: &Arena,
@@ -684,7 +670,7 @@ impl<'e> Exec<'e> {
         args: Option<&[Arg]>,
         fin: Final,
         pos: usize,
-    ) -> Result<Value, Error> {
+    ) -> XResult<Value> {
         let (init, last) = match idents.rsplit_once('.') {
             Some((i, l)) => (i, l),
             None => ("", idents),
@@ -695,6 +681,7 @@ impl<'e> Exec<'e> {
         Ok(self.eval_field(ar, dot, last, args, fin, receiver, pos)?.v)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn eval_field(
         &mut self,
         ar: &Arena,
@@ -704,7 +691,7 @@ impl<'e> Exec<'e> {
         fin: Final,
         receiver: Dot,
         pos: usize,
-    ) -> Result<Dot, Error> {
+    ) -> XResult<Dot> {
         let has_args = args.is_some_and(|a| a.len() > 1) || fin.is_some();
         match &receiver.v {
             Value::Invalid => {
@@ -807,6 +794,7 @@ impl<'e> Exec<'e> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn eval_function(
         &mut self,
         ar: &Arena,
@@ -816,7 +804,7 @@ impl<'e> Exec<'e> {
         cmd: Option<&Command>,
         args: &[Arg],
         fin: Final,
-    ) -> Result<Value, Error> {
+    ) -> XResult<Value> {
         self.at(pos, AtKind::Arg);
         let engine = self.engine;
         let Some(f) = engine.funcs.get(name) else {
@@ -844,7 +832,7 @@ impl<'e> Exec<'e> {
         name: &str,
         args: &[Arg],
         fin: Final,
-    ) -> Result<Value, Error> {
+    ) -> XResult<Value> {
         let args = if args.is_empty() { args } else { &args[1..] };
         let sig = &f.sig;
         let mut num_in = args.len();
@@ -921,7 +909,7 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn validate_type(&self, v: Value, t: &ArgType, iface: bool) -> Result<Value, Error> {
+    fn validate_type(&self, v: Value, t: &ArgType, iface: bool) -> XResult<Value> {
         let _ = iface;
         match (&v, t) {
             (_, ArgType::Raw) => Ok(v),
@@ -955,7 +943,7 @@ impl<'e> Exec<'e> {
         }
     }
 
-    fn eval_arg(&mut self, ar: &Arena, dot: &Dot, t: &ArgType, n: &Arg) -> Result<Value, Error> {
+    fn eval_arg(&mut self, ar: &Arena, dot: &Dot, t: &ArgType, n: &Arg) -> XResult<Value> {
         self.at(n.pos(), AtKind::Arg);
         match n {
             Arg::Dot { .. } => return self.validate_type(dot.v.clone(), t, dot.iface),
@@ -1057,5 +1045,5 @@ pub(crate) fn execute(
     data: Value,
 ) -> Result<String, Error> {
     let mut ex = Exec::new(engine, trees);
-    ex.execute_named(name, data)
+    ex.execute_named(name, data).map_err(|e| *e)
 }

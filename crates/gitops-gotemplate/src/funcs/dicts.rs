@@ -53,20 +53,7 @@ pub(crate) fn merge_into(dst: &Map, src: &Map, overwrite: bool) {
 
 /// A deep copy (maps get new storage).
 pub(crate) fn deep_copy(v: &Value) -> Value {
-    match v {
-        Value::Map(m) => {
-            let out = Map::new(m.kind());
-            for (k, x) in m.entries() {
-                out.insert(k, deep_copy(&x));
-            }
-            Value::Map(out)
-        }
-        Value::List(l) => Value::List(List::new(
-            l.elem(),
-            l.items().iter().map(deep_copy).collect(),
-        )),
-        other => other.clone(),
-    }
+    v.deep_copy()
 }
 
 fn dig(ps: &[Value]) -> Result<Value, Error> {

@@ -136,6 +136,9 @@ pub(crate) fn go_unquote(s: &str) -> Result<String, String> {
         return Err("invalid syntax".into());
     }
     let mut body = &s[1..s.len() - 1];
+    if !body.contains(['\\', '"', '\n']) {
+        return Ok(body.to_string());
+    }
     let mut out = String::with_capacity(body.len());
     while !body.is_empty() {
         let (c, rest) = go_unquote_char(body, '"')?;

@@ -272,7 +272,9 @@ pub fn render(
             );
             m.insert(template_key.clone(), Value::Map(tm));
         }
-        let mut s = ex.execute_named(&t.name, t.values.clone())?;
+        let mut s = ex
+            .execute_named(&t.name, t.values.clone())
+            .map_err(|e| *e)?;
         if memchr::memmem::find(s.as_bytes(), b"<no value>").is_some() {
             s = s.replace("<no value>", "");
         }

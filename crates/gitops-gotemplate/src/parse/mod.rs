@@ -83,6 +83,9 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
+/// Moves the items into a vector of exactly their number, leaving `v` empty with its
+/// capacity for the next parse.
+#[allow(clippy::drain_collect)]
 fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
     v.drain(..).collect()
 }
