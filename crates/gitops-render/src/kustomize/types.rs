@@ -375,16 +375,29 @@ impl Kustomization {
                 });
             }
         };
-        if let Some(key) = map.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
-            return Err(KustomizeError::UnknownField {
-                file: file.to_path_buf(),
-                field: key.clone(),
-            });
-        }
         let mut out = Kustomization::default();
-        for (key, value) in map {
-            out.set_field(&key, value)
-                .map_err(|e| field_error(file, &key, &e))?;
+        for (key, mut value) in map {
+            // Go's JSON decoding matches field names regardless of case.
+            let Some(known) = KNOWN_FIELDS
+                .iter()
+                .find(|k| **k == key)
+                .or_else(|| KNOWN_FIELDS.iter().find(|k| k.eq_ignore_ascii_case(&key)))
+            else {
+                return Err(KustomizeError::UnknownField {
+                    file: file.to_path_buf(),
+                    field: key,
+                });
+            };
+            let key = (*known).to_owned();
+            loop {
+                match out.set_field(&key, value.clone()) {
+                    Ok(()) => break,
+                    Err(e) => match case_fix(&e, &mut value) {
+                        true => continue,
+                        false => return Err(field_error(file, &key, &e)),
+                    },
+                }
+            }
         }
         out.check()
             .map_err(|(field, message)| KustomizeError::Invalid {
@@ -527,6 +540,48 @@ fn last_top_level_keys(text: &str) -> String {
         }
     }
     out
+}
+
+/// Go's JSON decoding matches field names regardless of case: when serde names an unknown
+/// field that equals an expected one but for case, renames it (everywhere in `value`) and
+/// says so.
+fn case_fix(e: &serde_json::Error, value: &mut Value) -> bool {
+    let message = e.to_string();
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return false;
+    };
+    let Some((name, expected)) = rest.split_once('`') else {
+        return false;
+    };
+    let Some(known) = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|k| k.eq_ignore_ascii_case(name) && *k != name)
+    else {
+        return false;
+    };
+    rename_key(value, name, known)
+}
+
+fn rename_key(value: &mut Value, from: &str, to: &str) -> bool {
+    match value {
+        Value::Object(map) => {
+            let mut changed = false;
+            if let Some(v) = map.remove(from) {
+                map.insert(to.to_owned(), v);
+                changed = true;
+            }
+            for v in map.values_mut() {
+                changed |= rename_key(v, from, to);
+            }
+            changed
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| rename_key(v, from, to) || changed),
+        _ => false,
+    }
 }
 
 /// Turns a serde error on one field into an error naming the field (and, for unknown fields
