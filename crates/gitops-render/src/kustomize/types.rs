@@ -577,9 +577,13 @@ fn rename_key(value: &mut Value, from: &str, to: &str) -> bool {
             }
             changed
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |changed, v| rename_key(v, from, to) || changed),
+        Value::Array(items) => {
+            let mut changed = false;
+            for v in items {
+                changed |= rename_key(v, from, to);
+            }
+            changed
+        }
         _ => false,
     }
 }
