@@ -33,6 +33,19 @@ mod lexer;
 mod parse;
 pub mod value;
 
+/// Masterminds semver (v3) versions and constraints, as Helm and Sprig use them.
+///
+/// ```
+/// use gitops_gotemplate::semver::{Version, semver_compare};
+/// assert_eq!(semver_compare(">=1.19.0-0", "v1.36.0"), Ok(true));
+/// assert_eq!(semver_compare("1.42.*", "1.43.0"), Ok(false));
+/// let (a, b) = (Version::parse("1.2.3").unwrap(), Version::parse("1.10.0").unwrap());
+/// assert!(a.precedence(&b).is_lt());
+/// ```
+pub mod semver {
+    pub use crate::funcs::semver::{Version, semver_compare};
+}
+
 pub use error::Error;
 pub use value::Value;
 

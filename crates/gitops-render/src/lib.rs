@@ -21,6 +21,7 @@
 mod dir;
 mod error;
 mod fs;
+pub mod helm;
 pub mod kustomize;
 mod plain;
 

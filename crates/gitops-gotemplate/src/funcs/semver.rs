@@ -104,6 +104,16 @@ impl Version {
             .then_with(|| Version::cmp_pre(&self.pre, &o.pre))
     }
 
+    /// Semver precedence (build metadata ignored), as Masterminds' `Compare`.
+    pub fn precedence(&self, other: &Version) -> Ordering {
+        self.compare(other)
+    }
+
+    /// Whether this is a pre-release (`1.0.0-rc.1`).
+    pub fn is_prerelease(&self) -> bool {
+        !self.pre.is_empty()
+    }
+
     fn to_go_string(&self) -> String {
         let mut s = format!("{}.{}.{}", self.major, self.minor, self.patch);
         if !self.pre.is_empty() {

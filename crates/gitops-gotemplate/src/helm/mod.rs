@@ -30,7 +30,9 @@ mod objects;
 mod toml;
 mod yaml;
 
-pub use objects::{Release, capabilities, capabilities_for, chart, files, release};
+pub use objects::{
+    DEFAULT_API_VERSIONS, Release, capabilities, capabilities_for, chart, files, release,
+};
 pub use yaml::{from_yaml, from_yaml_array, to_yaml, to_yaml_pretty};
 
 use crate::error::Error;

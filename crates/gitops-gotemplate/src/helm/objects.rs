@@ -563,7 +563,14 @@ pub fn chart(meta: &serde_json::Value, is_root: bool) -> Value {
                         "Enabled",
                         Value::Bool(x.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false)),
                     );
-                    mm.insert("ImportValues", Value::list(vec![]));
+                    mm.insert(
+                        "ImportValues",
+                        Value::list(
+                            x.get("import-values")
+                                .and_then(|v| v.as_array())
+                                .map_or_else(Vec::new, |a| a.iter().map(Value::from).collect()),
+                        ),
+                    );
                     mm.insert("Alias", s(x, "alias"));
                     Value::Map(mm)
                 })
