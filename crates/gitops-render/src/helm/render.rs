@@ -595,7 +595,10 @@ fn all_templates(
     let values = match parent {
         None => root_values.clone(),
         Some(p) => match p.get("Values").and_then(|v| v.get(&c.meta.name)) {
-            Some(v) if table(&v).is_some() => v,
+            // `Values.Table` returns the section as `common.Values`
+            Some(Value::Map(m)) if m.kind() != MapKind::String => {
+                Value::Map(m.with_kind(MapKind::Values))
+            }
             _ => Value::Map(Map::new(MapKind::Values)),
         },
     };

@@ -1,0 +1,3 @@
+{{- define "lib.common" -}}
+lib.example.com/managed: "true"
+{{- end -}}
