@@ -48,6 +48,15 @@ fn base(c: &mut Choices<'_>, files: &mut Vec<(String, String)>) {
             "apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  labels: {{app: {name}}}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      serviceAccountName: sa\n      containers:\n      - name: main\n        image: {image}\n        env:\n        - {{name: A, value: \"1\"}}\n        - {{name: B, valueFrom: {{secretKeyRef: {{name: creds, key: pass}}}}}}\n        envFrom:\n        - configMapRef: {{name: settings}}\n"
         );
         if c.flag() {
+            // Values left empty, as Helm output has them: patches drop them, not `null`s.
+            text = text.replacen(
+                &format!("  name: {name}\n"),
+                &format!("  name: {name}\n  annotations:\n    empty:\n    spelled: null\n"),
+                1,
+            );
+            text.push_str("        resources:\n      nodeSelector:\n      affinity:\n        podAffinity:\n        nodeAffinity: ~\n");
+        }
+        if c.flag() {
             text.push_str("      volumes:\n      - name: data\n        persistentVolumeClaim: {claimName: data}\n      - name: conf\n        configMap: {name: settings}\n");
         }
         if kind == "StatefulSet" {
@@ -76,7 +85,14 @@ fn base(c: &mut Choices<'_>, files: &mut Vec<(String, String)>) {
     }
     let mut k = format!("resources:\n{}", list(&resources));
     k.push_str("configMapGenerator:\n- name: settings\n  literals: [color=blue, size=2]\n");
-    k.push_str("secretGenerator:\n- name: creds\n  literals: [pass=s3cret]\n");
+    // Base64 of 70 characters or more is broken into lines (and hashed so).
+    let pass = [
+        "s3cret",
+        "a-password-long-enough-for-base64-to-wrap-over-lines",
+    ][c.next(2) as usize];
+    k.push_str(&format!(
+        "secretGenerator:\n- name: creds\n  literals: [pass={pass}]\n"
+    ));
     if c.flag() {
         k.push_str("generatorOptions:\n  disableNameSuffixHash: true\n");
     }

@@ -121,6 +121,23 @@ fn invalid_field() {
 }
 
 #[test]
+fn empty_kustomization() {
+    // As kustomize: only `apiVersion` and `kind`, or fields at their zero values, is empty.
+    for text in [
+        "",
+        "# nothing\n",
+        "kind: Component\n",
+        "namespace: \"\"\nbases: []\n",
+    ] {
+        let e = error(&[("kustomization.yaml", text)], "");
+        assert_eq!(
+            e, "kustomization.yaml: (document): the kustomization is empty",
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
 fn patch_target_matches_nothing() {
     let files = [
         (
@@ -324,14 +341,17 @@ fn components_and_kinds() {
         error(
             &[(
                 "kustomization.yaml",
-                "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\n"
+                "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\nresources: []\n"
             )],
             ""
         ),
         "kustomization.yaml: kind: a Component cannot be built on its own; refer to it from a Kustomization"
     );
     assert_eq!(
-        error(&[("kustomization.yaml", "kind: Kustomise\n")], ""),
+        error(
+            &[("kustomization.yaml", "kind: Kustomise\nresources: []\n")],
+            ""
+        ),
         "kustomization.yaml: kind: kind should be Kustomization or Component, not \"Kustomise\""
     );
 }

@@ -404,9 +404,16 @@ const BUILD_ANNOTATIONS: &[&str] = &[
     "config.k8s.io/id",
 ];
 
-/// kustomize's `RemoveBuildAnnotations`: also drops an annotation map it leaves empty.
+/// Whether the JSON pointer `p` is `/metadata/annotations/<key>`.
+fn is_annotation_pointer(p: &str, key: &str) -> bool {
+    p.strip_prefix("/metadata/annotations/")
+        .is_some_and(|k| k.replace("~1", "/").replace("~0", "~") == key)
+}
+
+/// kustomize's `RemoveBuildAnnotations`, then its `RemoveOriginAnnotations`, which writes
+/// every object's annotations back: an empty or null map disappears, values become strings.
 pub(crate) fn remove_build_annotations(res: &mut Resource) {
-    let annotated = res.build.annotated;
+    let empties = std::mem::take(&mut res.build.empty_values);
     let Some(meta) = res
         .obj_mut()
         .get_mut("metadata")
@@ -414,13 +421,13 @@ pub(crate) fn remove_build_annotations(res: &mut Resource) {
     else {
         return;
     };
+    if meta.get("annotations").is_some_and(Value::is_null) {
+        meta.remove("annotations");
+        return;
+    }
     let Some(Value::Object(annotations)) = meta.get_mut("annotations") else {
         return;
     };
-    let had = annotations.len();
-    if had == 0 && !annotated {
-        return;
-    }
     for key in BUILD_ANNOTATIONS {
         annotations.remove(*key);
     }
@@ -428,10 +435,12 @@ pub(crate) fn remove_build_annotations(res: &mut Resource) {
         meta.remove("annotations");
         return;
     }
-    // kustomize writes the annotations back as strings (of their YAML text).
-    for value in annotations.values_mut() {
+    // kustomize writes the annotations back as strings (of their YAML text: nothing for a
+    // value the file left empty).
+    for (key, value) in annotations.iter_mut() {
         let text = match value {
             Value::String(_) | Value::Object(_) | Value::Array(_) => continue,
+            Value::Null if empties.iter().any(|p| is_annotation_pointer(p, key)) => String::new(),
             Value::Null => "null".to_owned(),
             Value::Bool(b) => b.to_string(),
             Value::Number(n) => n.to_string(),

@@ -130,12 +130,24 @@ pub(crate) fn generate(
         "replace" => Behavior::Replace,
         _ => Behavior::Create,
     });
-    res.build.annotated = true;
     Ok(res)
 }
 
+/// kyaml's `encodeBase64`: lines of 70 characters, each ending in a line break, once the
+/// text is 70 characters or longer.
 fn base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    const LINE: usize = 70;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    if encoded.len() < LINE {
+        return encoded;
+    }
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / LINE + 1);
+    for chunk in encoded.as_bytes().chunks(LINE) {
+        // Base64 is ASCII: every chunk is text.
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
 }
 
 /// The key/value pairs of a generator: env files, then literals, then files.

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::resource::Resource;
 use super::types::json_type;
+use super::yaml12::Parsed;
 
 /// Parses a manifest file's text; `file` names it in origins and errors.
 pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<Resource>, LoadError> {
@@ -25,10 +26,10 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<Resource>, LoadError> 
     })?;
     let mut docs = docs;
     if let Some(last) = docs.last_mut() {
-        fix_block_scalar_at_eof(text, &mut last.value);
+        fix_block_scalar_at_eof(text, &mut last.doc.value);
     }
     let mut out = Vec::with_capacity(docs.len());
-    for doc in docs {
+    for Parsed { doc, empty_values } in docs {
         let error = |item, kind| LoadError {
             file: origin.clone(),
             document: doc.index,
@@ -40,7 +41,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<Resource>, LoadError> 
             document: doc.index,
             line: Some(doc.line),
         };
-        push(doc.value, &at, None, &mut out).map_err(|(item, e)| error(item, e))?;
+        push(doc.value, &at, None, empty_values, &mut out).map_err(|(item, e)| error(item, e))?;
     }
     Ok(out)
 }
@@ -92,6 +93,7 @@ fn push(
     value: Value,
     origin: &Origin,
     item: Option<usize>,
+    empty_values: Vec<String>,
     out: &mut Vec<Resource>,
 ) -> Result<(), ItemError> {
     let Value::Object(mut map) = value else {
@@ -121,7 +123,9 @@ fn push(
         return match map.remove("items") {
             Some(Value::Array(items)) => {
                 for (i, inner) in items.into_iter().enumerate() {
-                    push(inner, origin, Some(item.unwrap_or(i)), out)?;
+                    // kustomize rebuilds a list's items from maps: their empty values are
+                    // nulls like any other.
+                    push(inner, origin, Some(item.unwrap_or(i)), Vec::new(), out)?;
                 }
                 Ok(())
             }
@@ -142,7 +146,9 @@ fn push(
             }
         }
     }
-    out.push(Resource::new(map, origin.clone()));
+    let mut res = Resource::new(map, origin.clone());
+    res.build.empty_values = empty_values;
+    out.push(res);
     Ok(())
 }
 

@@ -96,7 +96,6 @@ struct Referrer<'a> {
     /// `roleRef` group and kind, when the field is `roleRef/name`.
     role_ref: Option<Gvk>,
     target: &'a Gvk,
-    referred: &'a mut Vec<usize>,
 }
 
 impl Referrer<'_> {
@@ -212,7 +211,6 @@ impl Referrer<'_> {
         let Some(i) = self.select(&old, candidates, false)? else {
             return Ok(());
         };
-        self.referred.push(i);
         let new = &self.infos[i].name;
         if *new != old {
             *node = Value::String(new.clone());
@@ -250,7 +248,6 @@ impl Referrer<'_> {
         let Some(i) = self.select(&old, candidates, true)? else {
             return Ok(());
         };
-        self.referred.push(i);
         let referral = &self.infos[i];
         if referral.name == old && referral.namespace.is_empty() {
             return Ok(());
@@ -317,7 +314,6 @@ pub(crate) fn fix(
         .iter()
         .flat_map(|b| b.referrers.iter().map(move |s| (b, s, split_path(&s.path))))
         .collect();
-    let mut referred: Vec<usize> = Vec::new();
     #[allow(clippy::needless_range_loop)] // the loop takes and puts back each value
     for index in 0..resources.len() {
         let org = resources[index].org_id();
@@ -342,7 +338,6 @@ pub(crate) fn fix(
                 binding_namespaces: bindings.clone(),
                 role_ref,
                 target: &backref.gvk,
-                referred: &mut referred,
             };
             let mut set = |v: &mut Value| referrer.set(v);
             let result = super::fieldspec::walk(
@@ -362,9 +357,6 @@ pub(crate) fn fix(
             }
         }
         resources[index].set_value(value);
-    }
-    for i in referred {
-        resources[i].build.annotated = true;
     }
     Ok(())
 }

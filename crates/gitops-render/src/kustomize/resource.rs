@@ -208,11 +208,11 @@ pub(crate) struct Build {
     /// For patches: may change their target's name or kind.
     pub allow_name_change: bool,
     pub allow_kind_change: bool,
-    /// kustomize wrote at least one build annotation (so an annotation map left empty when
-    /// they are removed is dropped).
-    pub annotated: bool,
     /// Vars that were looked up on this resource.
     pub ref_var_names: Vec<String>,
+    /// JSON pointers of the nulls the file wrote as nothing (`key:`), which a strategic merge
+    /// patch drops (see [`super::yaml12`]).
+    pub empty_values: Vec<String>,
     /// Places that share one value (see [`super::aliases`]).
     pub aliases: Vec<Vec<String>>,
 }
@@ -397,7 +397,6 @@ impl Resource {
             namespace,
         };
         self.build.prev.push(prev);
-        self.build.annotated = true;
     }
 
     fn metadata_mut(&mut self) -> &mut Map<String, Value> {

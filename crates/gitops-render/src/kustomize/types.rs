@@ -329,6 +329,23 @@ const KNOWN_FIELDS: &[&str] = &[
     "buildMetadata",
 ];
 
+/// kustomize refuses a kustomization whose fields besides `apiVersion` and `kind` all hold
+/// Go's zero values once decoded (an empty list is not one, except for the deprecated fields
+/// it folds into others).
+fn go_zero(key: &str, value: &Value) -> bool {
+    match value {
+        _ if matches!(key, "apiVersion" | "kind") => true,
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Array(items) => {
+            items.is_empty() && matches!(key, "bases" | "imageTags" | "helmChartInflationGenerator")
+        }
+        Value::Object(_) => false,
+    }
+}
+
 /// Removes `null` values from mappings, recursively: Go's JSON decoding treats them as absent.
 pub(crate) fn strip_nulls(value: &mut Value) {
     match value {
@@ -376,6 +393,7 @@ impl Kustomization {
             }
         };
         let mut out = Kustomization::default();
+        let mut empty = true;
         for (key, mut value) in map {
             // Go's JSON decoding matches field names regardless of case.
             let Some(known) = KNOWN_FIELDS
@@ -389,6 +407,7 @@ impl Kustomization {
                 });
             };
             let key = (*known).to_owned();
+            empty &= go_zero(&key, &value);
             loop {
                 match out.set_field(&key, value.clone()) {
                     Ok(()) => break,
@@ -398,6 +417,13 @@ impl Kustomization {
                     },
                 }
             }
+        }
+        if empty {
+            return Err(KustomizeError::Invalid {
+                file: file.to_path_buf(),
+                field: "(document)".into(),
+                message: "the kustomization is empty".into(),
+            });
         }
         out.check()
             .map_err(|(field, message)| KustomizeError::Invalid {

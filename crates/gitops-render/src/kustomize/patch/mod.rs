@@ -138,8 +138,10 @@ pub(crate) fn apply_parsed(
                 let mut value = res.value().clone();
                 json6902::apply(&mut value, &ops).map_err(|m| failed(site, res, m))?;
                 res.set_value(value);
-                // kustomize rebuilds the object from JSON: nothing is shared any more.
+                // kustomize rebuilds the object from JSON: nothing is shared any more, and
+                // empty values are nulls like any other.
                 res.build.aliases.clear();
+                res.build.empty_values.clear();
             }
             Ok(())
         }
@@ -230,10 +232,15 @@ fn apply_strategic_to(
             res.store_previous_id();
         }
         let shared = super::aliases::snapshot(res);
-        let target = std::mem::take(res.value_mut());
+        let mut target = std::mem::take(res.value_mut());
+        let empties = std::mem::take(&mut res.build.empty_values);
+        smp::mark_empty(&mut target, &empties);
         match smp::merge(patch_value, target).map_err(|m| failed(site, res, m))? {
             None => res.set_value(serde_json::Value::Null),
-            Some(merged) => {
+            Some(mut merged) => {
+                if !empties.is_empty() {
+                    res.build.empty_values = smp::unmark_empty(&mut merged);
+                }
                 res.set_value(merged);
                 super::aliases::after_merge(res, shared);
                 if res.is_empty() {
@@ -338,6 +345,7 @@ pub(crate) fn apply_json6902_entry(
         json6902::apply(&mut value, &ops).map_err(|m| failed(site, res, m))?;
         res.set_value(value);
         res.build.aliases.clear();
+        res.build.empty_values.clear();
     }
     Ok(())
 }

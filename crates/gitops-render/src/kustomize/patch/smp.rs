@@ -20,6 +20,59 @@ enum Out {
     Keep(Value),
 }
 
+/// Stands for a value the target's file left empty (`key:`) during a merge: kyaml drops such
+/// a field when the patch does not mention it, but keeps an explicit `null`.
+const EMPTY: &str = "\u{0}gitops-render:empty-value";
+
+fn is_empty_mark(v: &Value) -> bool {
+    matches!(v, Value::String(s) if s == EMPTY)
+}
+
+/// Marks the nulls at `pointers` (the target's empty values) before [`merge`].
+pub(crate) fn mark_empty(target: &mut Value, pointers: &[String]) {
+    for p in pointers {
+        if let Some(v) = target.pointer_mut(p)
+            && v.is_null()
+        {
+            *v = Value::String(EMPTY.to_owned());
+        }
+    }
+}
+
+/// Turns the marks [`merge`] left back into nulls; returns their pointers.
+pub(crate) fn unmark_empty(merged: &mut Value) -> Vec<String> {
+    fn visit(v: &mut Value, path: &mut String, out: &mut Vec<String>) {
+        match v {
+            Value::String(_) if is_empty_mark(v) => {
+                *v = Value::Null;
+                out.push(path.clone());
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    let len = path.len();
+                    path.push('/');
+                    path.push_str(&i.to_string());
+                    visit(item, path, out);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                for (k, item) in map.iter_mut() {
+                    let len = path.len();
+                    path.push('/');
+                    path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                    visit(item, path, out);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    visit(merged, &mut String::new(), &mut out);
+    out
+}
+
 /// Merges `patch` into `target`; `None` when the patch deletes the object.
 pub(crate) fn merge(patch: Value, target: Value) -> Result<Option<Value>, String> {
     match walk(Some(target), Some(patch), None)?.0 {
@@ -69,10 +122,16 @@ fn schema_for(dest: Option<&Value>, origin: Option<&Value>) -> Option<Schema> {
 /// Walks one node; the flag is true when the result is the target's node, merged in place
 /// (kyaml mutates it, which matters for list elements).
 fn walk(
-    dest: Option<Value>,
+    mut dest: Option<Value>,
     origin: Option<Value>,
     schema: Option<Schema>,
 ) -> Result<(Out, bool), String> {
+    if dest.as_ref().is_some_and(is_empty_mark) {
+        if origin.is_none() {
+            return Ok((Out::Clear, false));
+        }
+        dest = Some(Value::Null);
+    }
     let schema = schema.or_else(|| schema_for(dest.as_ref(), origin.as_ref()));
     let kind = [dest.as_ref(), origin.as_ref()]
         .into_iter()
@@ -195,6 +254,7 @@ fn walk_map(
 /// The text kyaml compares values by (a YAML node's `Value`).
 fn text(v: &Value) -> String {
     match v {
+        Value::String(_) if is_empty_mark(v) => String::new(),
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
@@ -205,6 +265,7 @@ fn text(v: &Value) -> String {
 fn nil_or_empty(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) => true,
+        Some(v) if is_empty_mark(v) => true,
         Some(Value::Object(m)) => m.is_empty(),
         Some(Value::Array(a)) => a.is_empty(),
         Some(_) => false,

@@ -48,7 +48,6 @@ pub(crate) fn apply(
                     Affix::Prefix(p) => res.build.prefixes.push(p.to_owned()),
                     Affix::Suffix(s) => res.build.suffixes.push(s.to_owned()),
                 }
-                res.build.annotated = true;
                 res.store_previous_id();
             }
             if !fs.selects(res.api_version(), res.kind()) {
