@@ -4,7 +4,8 @@
 //! usage: cargo run --release -p gitops-render --example kustomize_build -- DIR [ROOT]
 //!
 //! Nothing outside ROOT is read; it defaults to the current directory when DIR is a relative
-//! path, else to `/`. `KUSTOMIZE_BUILD_REPEAT=N` renders N times (for profiling).
+//! path, else to `/`. `KUSTOMIZE_BUILD_REPEAT=N` renders N times (for profiling);
+//! `KUSTOMIZE_LOAD_RESTRICTOR=none` is kustomize's `--load-restrictor LoadRestrictionsNone`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use gitops_core::Artifact;
 use gitops_render::RenderOptions;
-use gitops_render::kustomize::{KustomizeRenderer, yaml};
+use gitops_render::kustomize::{KustomizeOptions, KustomizeRenderer, LoadRestrictor, yaml};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1).map(PathBuf::from);
@@ -36,7 +37,11 @@ fn main() -> ExitCode {
         eprintln!("error: {} is not inside {}", dir.display(), root.display());
         return ExitCode::from(2);
     };
-    let renderer = KustomizeRenderer::new(RenderOptions::default());
+    let mut options = KustomizeOptions::default();
+    if std::env::var("KUSTOMIZE_LOAD_RESTRICTOR").is_ok_and(|v| v.eq_ignore_ascii_case("none")) {
+        options.load_restrictor = LoadRestrictor::None;
+    }
+    let renderer = KustomizeRenderer::new(RenderOptions::default()).with_kustomize_options(options);
     let artifact = Artifact {
         path,
         ..Artifact::local(&root, "local")

@@ -54,7 +54,7 @@ pub(crate) fn parse_configuration(
         field: "(transformer configuration)".into(),
         message,
     };
-    let mut value = gitops_core::yaml::parse_value(text).map_err(|e| invalid(e.to_string()))?;
+    let mut value = super::yaml12::parse_value(text).map_err(|e| invalid(e.to_string()))?;
     strip_nulls(&mut value);
     if value.is_null() {
         return Ok(TransformerConfig::default());

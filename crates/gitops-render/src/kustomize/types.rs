@@ -361,12 +361,12 @@ pub(crate) fn strip_nulls(value: &mut Value) {
 impl Kustomization {
     /// Parses a kustomization file's text; `file` names it in errors.
     pub(crate) fn parse(text: &str, file: &Path) -> Result<Self, KustomizeError> {
-        let mut value = match gitops_core::yaml::parse_value(text) {
+        let mut value = match super::yaml12::parse_value(text) {
             Ok(value) => value,
             // kustomize reads kustomization files with a lenient decoder: of a top-level key
             // written twice, the last one counts.
             Err(e) if e.message.contains("duplicate mapping key") => {
-                gitops_core::yaml::parse_value(&last_top_level_keys(text)).map_err(|_| {
+                super::yaml12::parse_value(&last_top_level_keys(text)).map_err(|_| {
                     KustomizeError::Syntax {
                         file: file.to_path_buf(),
                         source: e,

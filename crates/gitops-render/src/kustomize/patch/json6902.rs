@@ -19,7 +19,8 @@ pub(crate) fn decode(text: &str) -> Result<Vec<Operation>, String> {
     let value = if text.starts_with('[') {
         serde_json::from_str::<Value>(text).map_err(|e| e.to_string())?
     } else {
-        let docs = gitops_core::yaml::parse_documents(text).map_err(|e| e.to_string())?;
+        let docs =
+            crate::kustomize::yaml12::parse_plain_documents(text).map_err(|e| e.to_string())?;
         docs.into_iter().next().map_or(Value::Null, |d| d.value)
     };
     let Value::Array(items) = value else {

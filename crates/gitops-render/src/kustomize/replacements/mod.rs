@@ -58,7 +58,7 @@ fn inline(r: &ReplacementField, site: Site<'_>) -> Result<Replacement, Kustomize
 /// A replacements file: one replacement or a list of them.
 pub(crate) fn parse_file(text: &str, site: Site<'_>) -> Result<Vec<Replacement>, KustomizeError> {
     let mut value =
-        gitops_core::yaml::parse_value(text).map_err(|e| site.invalid(e.to_string()))?;
+        crate::kustomize::yaml12::parse_value(text).map_err(|e| site.invalid(e.to_string()))?;
     super::types::strip_nulls(&mut value);
     let list = match value {
         Value::Array(items) => items,

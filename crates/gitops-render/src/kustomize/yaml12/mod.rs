@@ -37,8 +37,45 @@ pub(crate) struct Parsed {
     pub empty_values: Vec<String>,
 }
 
+/// The parser keeps a bounded number of comments while it looks ahead (a defence of the YAML
+/// module): a long run of commented-out lines, common in scaffolded kustomizations, exceeds
+/// it. Such texts are read again with their comment lines blanked (outside block scalars, so
+/// nothing else changes, line numbers included).
+fn comment_budget_exceeded(e: &YamlError) -> bool {
+    e.message.contains("too many buffered comments")
+}
+
+/// `gitops_core::yaml::parse_value`, with the fallback of [`comment_budget_exceeded`].
+pub(crate) fn parse_value(text: &str) -> Result<Value, YamlError> {
+    match gitops_core::yaml::parse_value(text) {
+        Err(e) if comment_budget_exceeded(&e) => {
+            gitops_core::yaml::parse_value(&scan::blank_comments(text))
+        }
+        other => other,
+    }
+}
+
+/// `gitops_core::yaml::parse_documents`, with the fallback of [`comment_budget_exceeded`].
+pub(crate) fn parse_plain_documents(text: &str) -> Result<Vec<Document>, YamlError> {
+    match gitops_core::yaml::parse_documents(text) {
+        Err(e) if comment_budget_exceeded(&e) => {
+            gitops_core::yaml::parse_documents(&scan::blank_comments(text))
+        }
+        other => other,
+    }
+}
+
 /// Parses a stream the way kustomize reads resources.
 pub(crate) fn parse_documents(text: &str) -> Result<Vec<Parsed>, YamlError> {
+    match parse_kustomize_documents(text) {
+        Err(e) if comment_budget_exceeded(&e) => {
+            parse_kustomize_documents(&scan::blank_comments(text))
+        }
+        other => other,
+    }
+}
+
+fn parse_kustomize_documents(text: &str) -> Result<Vec<Parsed>, YamlError> {
     let plain = |docs: Vec<Document>| {
         docs.into_iter()
             .map(|doc| Parsed {
@@ -209,6 +246,18 @@ mod tests {
             parsed.doc.value,
             json!({"x": "yes", "a": {"b": 1, "c": null}})
         );
+    }
+
+    #[test]
+    fn long_comment_runs_are_read() {
+        let comments: String = (0..200).map(|i| format!("# {i}\n")).collect();
+        let text = format!("a:\n- x\n{comments}- z\nb: |\n  # kept\n{comments}c: 1\n");
+        let expected = json!({"a": ["x", "z"], "b": "# kept\n", "c": 1});
+        assert_eq!(parse_value(&text).unwrap(), expected);
+        assert_eq!(parse(&text), expected);
+        let blanked = scan::blank_comments(&text);
+        assert_eq!(blanked.lines().count(), text.lines().count());
+        assert!(blanked.contains("  # kept\n"));
     }
 
     #[test]

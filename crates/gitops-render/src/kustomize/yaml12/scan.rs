@@ -83,7 +83,33 @@ pub(super) fn rewrite(text: &str, empties: bool) -> Option<String> {
     Some(with)
 }
 
-/// [`EMPTY`] as a value written after `key:`.
+/// The text with every comment line (outside block scalars) left empty.
+pub(super) fn blank_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start_matches([' ', '\t']).len();
+        if let Some(block_indent) = block {
+            if content.trim().is_empty() || indent > block_indent {
+                out.push_str(line);
+                continue;
+            }
+            block = None;
+        }
+        if content[indent..].starts_with('#') {
+            out.push_str(&line[content.len()..]);
+            continue;
+        }
+        if let Some(col) = fix_line(content, indent, true).opens_block {
+            block = Some(col);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// [`super::EMPTY`] as a value written after `key:`.
 pub(super) const EMPTY_TEXT: &str = " \"__gitops_render_empty_value_5b1f__\"";
 
 /// What [`fix_line`] found.
