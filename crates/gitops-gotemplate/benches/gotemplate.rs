@@ -43,7 +43,7 @@ fn drop_nulls(v: serde_json::Value) -> serde_json::Value {
 fn load(
     dir: &Path,
 ) -> (
-    Vec<(String, String)>,
+    Vec<(String, std::sync::Arc<str>)>,
     serde_json::Value,
     serde_json::Value,
     Vec<(String, Vec<u8>)>,
@@ -65,7 +65,7 @@ fn load(
         if rel.starts_with("templates/") {
             tpls.push((
                 format!("{name}/{rel}"),
-                std::fs::read_to_string(&f).unwrap(),
+                std::sync::Arc::<str>::from(std::fs::read_to_string(&f).unwrap()),
             ));
         } else {
             files.push((rel, std::fs::read(&f).unwrap()));

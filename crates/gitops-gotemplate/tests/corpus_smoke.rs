@@ -112,7 +112,7 @@ fn render_chart(
         .into_iter()
         .map(|(name, text)| HelmTemplate {
             name,
-            text,
+            text: text.into(),
             values: top.clone(),
             base_path: format!("{}/templates", chart.name),
         })

@@ -325,6 +325,15 @@ fn include_crds_prints_crds_first_and_objects_keep_hooks() {
         .map(|o| o.name())
         .collect();
     assert_eq!(hooks, ["rel-hook-sa", "rel-test", "rel-migrate"]);
+    // render_objects reuses the documents parsed for sorting: the same objects
+    let direct = chart.render_objects(&settings).unwrap();
+    let view =
+        |v: &[gitops_core::Object]| -> Vec<(serde_json::Value, Option<gitops_core::Origin>)> {
+            v.iter()
+                .map(|o| (o.manifest().clone(), o.origin().cloned()))
+                .collect()
+        };
+    assert_eq!(view(&direct), view(&objects));
     assert_eq!(release.notes, "Thank you for installing app as rel.\n");
     // without include_crds, no CRDs
     let plain = chart.render(&RenderSettings::default()).unwrap();

@@ -196,8 +196,8 @@ fn json_kind(v: &Value) -> &'static str {
 pub struct HelmTemplate {
     /// Full template name, e.g. `mychart/charts/sub/templates/svc.yaml`.
     pub name: String,
-    /// Template text.
-    pub text: String,
+    /// Template text (shared: a chart's texts are kept for every render).
+    pub text: std::sync::Arc<str>,
     /// The top-level object (`.Values`, `.Release`, …), shared by the templates of a chart.
     pub values: Value,
     /// `.Template.BasePath`, e.g. `mychart/templates`.
@@ -237,16 +237,56 @@ fn sort_key(name: &str) -> (std::cmp::Reverse<usize>, std::cmp::Reverse<&str>) {
 
 /// Renders templates like Helm's engine: parses all (in Helm's order), executes every
 /// template whose base name does not start with `_`, removes `<no value>`.
+///
+/// The same as [`parse_templates`] followed by [`execute_templates`].
 pub fn render(
     engine: &Engine,
     templates: &[HelmTemplate],
 ) -> Result<BTreeMap<String, String>, Error> {
+    execute_templates(engine, &parse_templates(engine, templates)?, templates)
+}
+
+/// Parses chart templates in Helm's order (deeper paths first, then reverse lexical
+/// order; a later `define` of a name wins) into one set, which [`execute_templates`] can
+/// run any number of times: the parse depends on the texts only, not on the values.
+///
+/// ```
+/// use gitops_gotemplate::{Engine, Value, helm::{self, HelmContext, HelmTemplate}};
+/// let engine = Engine::new().with_helm_functions(HelmContext::default());
+/// let t = |values: serde_json::Value| HelmTemplate {
+///     name: "c/templates/cm.yaml".into(),
+///     text: "n: {{ .Values.n }}".into(),
+///     values: Value::from(serde_json::json!({"Values": values})),
+///     base_path: "c/templates".into(),
+/// };
+/// let set = helm::parse_templates(&engine, &[t(serde_json::json!({}))])?;
+/// for n in [1, 2] {
+///     let out = helm::execute_templates(&engine, &set, &[t(serde_json::json!({"n": n}))])?;
+///     assert_eq!(out["c/templates/cm.yaml"], format!("n: {n}"));
+/// }
+/// # Ok::<(), gitops_gotemplate::Error>(())
+/// ```
+pub fn parse_templates(engine: &Engine, templates: &[HelmTemplate]) -> Result<Templates, Error> {
     let mut order: Vec<&HelmTemplate> = templates.iter().collect();
     order.sort_by_cached_key(|t| sort_key(&t.name));
     let mut set = Templates::new(engine);
     for t in &order {
         set.parse(&t.name, &t.text)?;
     }
+    Ok(set)
+}
+
+/// Executes, in Helm's order, every template of `templates` whose base name does not
+/// start with `_`, using `set` (made by [`parse_templates`] from templates of the same
+/// names and texts; `text` is not read again) and `engine`'s functions; removes
+/// `<no value>` as Helm does. Returns the output of each template by name.
+pub fn execute_templates(
+    engine: &Engine,
+    set: &Templates,
+    templates: &[HelmTemplate],
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut order: Vec<&HelmTemplate> = templates.iter().collect();
+    order.sort_by_cached_key(|t| sort_key(&t.name));
     let mut out = BTreeMap::default();
     // one executor for all templates: Helm shares its include bookkeeping across them, and
     // the executor's buffers are reused

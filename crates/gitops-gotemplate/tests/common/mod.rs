@@ -60,14 +60,14 @@ pub fn render(engine: &Engine, case: &Case) -> Outcome {
     );
     let mut tpls = vec![HelmTemplate {
         name: "c/templates/t.yaml".into(),
-        text: case.template.clone(),
+        text: case.template.as_str().into(),
         values: top.clone(),
         base_path: "c/templates".into(),
     }];
     for (name, text) in &case.extra {
         tpls.push(HelmTemplate {
             name: format!("c/templates/{name}"),
-            text: text.clone(),
+            text: text.as_str().into(),
             values: top.clone(),
             base_path: "c/templates".into(),
         });

@@ -171,6 +171,49 @@ pub(crate) struct ChartData {
     pub files_object: Value,
     /// Whether `Chart.yaml` (or `requirements.yaml`) has a `dependencies` list at all.
     pub declares_dependencies: bool,
+    /// The text of each template (parallel to `templates`), decoded once.
+    pub template_texts: Vec<Arc<str>>,
+    /// The templates of the last render, parsed (reused while the set is the same).
+    pub parsed: ParseCache,
+}
+
+/// The parsed template set of a chart's last render, keyed by the template names it was
+/// made of (a chart's texts never change, so equal names mean an equal set).
+#[derive(Default)]
+pub(crate) struct ParseCache(
+    std::sync::Mutex<Option<(Vec<String>, Arc<gitops_gotemplate::Templates>)>>,
+);
+
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParseCache")
+    }
+}
+
+impl ParseCache {
+    /// The set parsed from `templates`, from the cache when the last render used the same
+    /// template names.
+    pub(crate) fn get_or_parse(
+        &self,
+        engine: &gitops_gotemplate::Engine,
+        templates: &[gitops_gotemplate::helm::HelmTemplate],
+    ) -> Result<Arc<gitops_gotemplate::Templates>, gitops_gotemplate::Error> {
+        let same = |names: &[String]| {
+            names.len() == templates.len() && names.iter().zip(templates).all(|(n, t)| *n == t.name)
+        };
+        if let Ok(guard) = self.0.lock()
+            && let Some((names, set)) = &*guard
+            && same(names)
+        {
+            return Ok(set.clone());
+        }
+        let set = Arc::new(gitops_gotemplate::helm::parse_templates(engine, templates)?);
+        if let Ok(mut guard) = self.0.lock() {
+            let names = templates.iter().map(|t| t.name.clone()).collect();
+            *guard = Some((names, set.clone()));
+        }
+        Ok(set)
+    }
 }
 
 /// A loaded chart with its subcharts. Cheap to clone; renders any number of times.
@@ -752,9 +795,15 @@ fn load_files(files: Vec<BufferedFile>, label: &str) -> Result<Chart, HelmError>
             .map(|f| (f.name.clone(), f.data.to_vec()))
             .collect(),
     );
+    let template_texts = templates
+        .iter()
+        .map(|t| Arc::from(String::from_utf8_lossy(&t.data)))
+        .collect();
     Ok(Chart {
         inner: Arc::new(ChartData {
             metadata,
+            template_texts,
+            parsed: ParseCache::default(),
             templates,
             files: chart_files,
             values: chart_values,
@@ -782,3 +831,9 @@ impl Chart {
             .filter(|f| f.name.starts_with("crds/") && is_manifest_ext(&f.name))
     }
 }
+
+// A chart is shared across threads (renders of one chart may run concurrently).
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Chart>();
+};

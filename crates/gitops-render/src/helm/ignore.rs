@@ -4,6 +4,8 @@
 #[derive(Debug, Clone)]
 struct Pattern {
     rule: String,
+    /// The rule has no `*`, `?`, `[` or `\\`: it matches only itself.
+    literal: bool,
     negate: bool,
     must_dir: bool,
     kind: MatchKind,
@@ -88,6 +90,7 @@ impl IgnoreRules {
             (MatchKind::BaseName, body)
         };
         self.patterns.push(Pattern {
+            literal: !body.contains(['*', '?', '[', '\\']),
             rule: body.to_string(),
             negate,
             must_dir,
@@ -110,6 +113,9 @@ impl IgnoreRules {
                     MatchKind::Rooted | MatchKind::Structural => path,
                     MatchKind::BaseName => base_name(path),
                 };
+                if p.literal {
+                    return p.rule == name;
+                }
                 go_match(&p.rule, name).unwrap_or(false)
             };
             if p.negate {

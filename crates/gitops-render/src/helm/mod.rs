@@ -248,6 +248,29 @@ impl Chart {
     pub fn render(&self, settings: &RenderSettings) -> Result<Release, HelmError> {
         render::render(self, settings)
     }
+
+    /// Renders the chart to objects: CRDs when `include_crds`, the manifests in Helm's
+    /// install order, then the hooks (carrying their annotations), each with its template
+    /// as origin. The same objects as `self.render(settings)?.objects()`, without parsing
+    /// the documents twice.
+    ///
+    /// ```
+    /// use gitops_render::helm::{Chart, RenderSettings};
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 1.0.0\n")?;
+    /// std::fs::create_dir(dir.path().join("templates"))?;
+    /// std::fs::write(dir.path().join("templates/cm.yaml"),
+    ///     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")?;
+    /// let objects = Chart::load(dir.path())?.render_objects(&RenderSettings::default())?;
+    /// assert_eq!(objects[0].name(), "release-name");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn render_objects(
+        &self,
+        settings: &RenderSettings,
+    ) -> Result<Vec<gitops_core::Object>, HelmError> {
+        render::render_objects(self, settings)
+    }
 }
 
 /// Fetches (or loads) a chart and renders it to objects: CRDs when `include_crds`, the
@@ -256,9 +279,7 @@ pub fn render_chart(
     source: &ChartSource,
     settings: &RenderSettings,
 ) -> Result<Vec<gitops_core::Object>, HelmError> {
-    fetch_chart(source, &settings.fetch)?
-        .render(settings)?
-        .objects()
+    fetch_chart(source, &settings.fetch)?.render_objects(settings)
 }
 
 /// Fetches (or loads) a chart and renders it to the bytes `helm template` prints.

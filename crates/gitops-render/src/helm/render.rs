@@ -110,12 +110,7 @@ impl Release {
             .map(|m| (&m.source, &m.content))
             .chain(self.hooks.iter().map(|h| (&h.source, &h.content)));
         for (source, content) in docs {
-            let objects = gitops_core::manifest::load_str(content, source).map_err(|e| {
-                HelmError::Manifest {
-                    file: source.clone(),
-                    message: e.kind.to_string(),
-                }
-            })?;
+            let objects = load_objects(content, source)?;
             out.extend(objects);
         }
         Ok(out)
@@ -208,11 +203,13 @@ pub(crate) fn split_manifests(content: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The head of a manifest, as Helm's `SimpleHead` reads it.
+/// The head of a manifest, as Helm's `SimpleHead` reads it, and the parsed document
+/// (kept so that objects are built without parsing again).
 struct Head {
     kind: String,
     name: String,
     annotations: BTreeMap<String, String>,
+    doc: Option<gitops_core::yaml::Document>,
 }
 
 fn read_head(doc: &str, path: &str) -> Result<Head, HelmError> {
@@ -220,7 +217,13 @@ fn read_head(doc: &str, path: &str) -> Result<Head, HelmError> {
         file: path.to_string(),
         message: m,
     };
-    let v = gitops_core::yaml::parse_value(doc).map_err(|e| err(e.message))?;
+    let mut docs = gitops_core::yaml::parse_documents(doc).map_err(|e| err(e.message))?;
+    if docs.len() > 1 {
+        return Err(err("expected a single document".into()));
+    }
+    let parsed = docs.pop();
+    let null = serde_json::Value::Null;
+    let v = parsed.as_ref().map_or(&null, |d| &d.value);
     let str_field = |v: Option<&serde_json::Value>, field: &str| -> Result<String, HelmError> {
         match v {
             None | Some(serde_json::Value::Null) => Ok(String::new()),
@@ -234,7 +237,7 @@ fn read_head(doc: &str, path: &str) -> Result<Head, HelmError> {
     if !(v.is_object() || v.is_null()) {
         return Err(err(format!(
             "error unmarshaling JSON: json: cannot unmarshal {} into Go value of type util.SimpleHead",
-            json_kind(&v)
+            json_kind(v)
         )));
     }
     let kind = str_field(v.get("kind"), "kind")?;
@@ -252,6 +255,7 @@ fn read_head(doc: &str, path: &str) -> Result<Head, HelmError> {
         kind,
         name,
         annotations,
+        doc: parsed,
     })
 }
 
@@ -265,11 +269,17 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// A parsed document (`None` when it holds nothing but comments or `null`).
+pub(crate) type Parsed = Option<gitops_core::yaml::Document>;
+
+/// Sorted hooks and manifests, each with its parsed document.
+pub(crate) type Sorted = (Vec<(Hook, Parsed)>, Vec<(Manifest, Parsed)>);
+
 /// Helm's `SortManifests`: files in path order, documents in file order, hooks split off,
-/// both sorted by kind.
+/// both sorted by kind. Each comes with its parsed document.
 pub(crate) fn sort_manifests(
     files: &BTreeMap<String, String>,
-) -> Result<(Vec<Hook>, Vec<Manifest>), HelmError> {
+) -> Result<Sorted, HelmError> {
     let mut hooks = Vec::new();
     let mut generic = Vec::new();
     for (path, content) in files {
@@ -280,11 +290,14 @@ pub(crate) fn sort_manifests(
         for doc in split_manifests(content) {
             let head = read_head(doc, path)?;
             let Some(hook) = head.annotations.get(gitops_core::consts::HELM_HOOK) else {
-                generic.push(Manifest {
-                    source: path.clone(),
-                    content: doc.to_string(),
-                    kind: head.kind,
-                });
+                generic.push((
+                    Manifest {
+                        source: path.clone(),
+                        content: doc.to_string(),
+                        kind: head.kind,
+                    },
+                    head.doc,
+                ));
                 continue;
             };
             let mut events = Vec::new();
@@ -310,18 +323,21 @@ pub(crate) fn sort_manifests(
                 .get(gitops_core::consts::HELM_HOOK_WEIGHT)
                 .and_then(|w| go_atoi(w))
                 .unwrap_or(0);
-            hooks.push(Hook {
-                source: path.clone(),
-                content: doc.to_string(),
-                kind: head.kind,
-                name: head.name,
-                events,
-                weight,
-            });
+            hooks.push((
+                Hook {
+                    source: path.clone(),
+                    content: doc.to_string(),
+                    kind: head.kind,
+                    name: head.name,
+                    events,
+                    weight,
+                },
+                head.doc,
+            ));
         }
     }
-    hooks.sort_by(|a, b| kind_key(&a.kind).cmp(&kind_key(&b.kind)));
-    generic.sort_by(|a, b| kind_key(&a.kind).cmp(&kind_key(&b.kind)));
+    hooks.sort_by(|a, b| kind_key(&a.0.kind).cmp(&kind_key(&b.0.kind)));
+    generic.sort_by(|a, b| kind_key(&a.0.kind).cmp(&kind_key(&b.0.kind)));
     Ok((hooks, generic))
 }
 
@@ -408,6 +424,96 @@ fn parse_kube_version(v: &str) -> Result<(String, String), HelmError> {
 
 /// Renders a loaded chart.
 pub(crate) fn render(chart: &Chart, settings: &RenderSettings) -> Result<Release, HelmError> {
+    render_parsed(chart, settings).map(|(release, _)| release)
+}
+
+/// Renders a loaded chart to objects, from the documents parsed while sorting.
+pub(crate) fn render_objects(
+    chart: &Chart,
+    settings: &RenderSettings,
+) -> Result<Vec<gitops_core::Object>, HelmError> {
+    let (release, parsed) = render_parsed(chart, settings)?;
+    let mut out = Vec::new();
+    for m in &release.crds {
+        out.extend(load_objects(&m.content, &m.source)?);
+    }
+    let sources = release
+        .manifests
+        .iter()
+        .map(|m| &m.source)
+        .chain(release.hooks.iter().map(|h| &h.source));
+    for (source, doc) in sources.zip(parsed) {
+        let Some(doc) = doc else { continue };
+        let origin = gitops_core::Origin {
+            file: std::sync::Arc::from(source.as_str()),
+            document: doc.index,
+            line: Some(doc.line),
+        };
+        push_objects(doc.value, origin, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// The objects of one YAML text (as `gitops_core::manifest::load_str`).
+pub(crate) fn load_objects(
+    content: &str,
+    source: &str,
+) -> Result<Vec<gitops_core::Object>, HelmError> {
+    gitops_core::manifest::load_str(content, source).map_err(|e| HelmError::Manifest {
+        file: source.to_string(),
+        message: e.kind.to_string(),
+    })
+}
+
+/// The objects of a parsed document, as `gitops_core::manifest::load_str` makes them: a
+/// `…List` with `items` and no name stands for its items.
+fn push_objects(
+    value: serde_json::Value,
+    origin: gitops_core::Origin,
+    out: &mut Vec<gitops_core::Object>,
+) -> Result<(), HelmError> {
+    use gitops_core::manifest::LoadErrorKind;
+    let err = |kind: LoadErrorKind| HelmError::Manifest {
+        file: origin.file.to_string(),
+        message: kind.to_string(),
+    };
+    let is_list = value["kind"]
+        .as_str()
+        .is_some_and(|kind| kind.ends_with("List"))
+        && value.get("items").is_some()
+        && value["metadata"]["name"].is_null();
+    if !is_list {
+        let o = gitops_core::Object::with_origin(value, Some(origin.clone()))
+            .map_err(|e| err(LoadErrorKind::Object(e)))?;
+        out.push(o);
+        return Ok(());
+    }
+    let serde_json::Value::Object(mut list) = value else {
+        return Ok(());
+    };
+    match list.remove("items") {
+        Some(serde_json::Value::Array(items)) => {
+            for item in items {
+                if item.is_null() {
+                    continue;
+                }
+                let o = gitops_core::Object::with_origin(item, Some(origin.clone()))
+                    .map_err(|e| err(LoadErrorKind::Object(e)))?;
+                out.push(o);
+            }
+            Ok(())
+        }
+        Some(serde_json::Value::Null) | None => Ok(()),
+        Some(_) => Err(err(LoadErrorKind::ItemsNotAList)),
+    }
+}
+
+/// Renders a loaded chart; also returns the parsed documents of its manifests, then of
+/// its hooks (in the release's order).
+fn render_parsed(
+    chart: &Chart,
+    settings: &RenderSettings,
+) -> Result<(Release, Vec<Parsed>), HelmError> {
     validate_release_name(&settings.release_name)?;
     let user = settings.values.resolve()?;
     let mut root = RenderChart::new(chart);
@@ -473,17 +579,22 @@ pub(crate) fn render(chart: &Chart, settings: &RenderSettings) -> Result<Release
         &mut templates,
     );
     let engine = engine(settings);
-    let files = gh::render(&engine, &templates).map_err(|e| {
-        let name = match &e {
-            gitops_gotemplate::Error::Parse { name, .. }
-            | gitops_gotemplate::Error::Exec { name, .. } => name.clone(),
-            _ => String::new(),
-        };
-        HelmError::Template {
-            chart: chart.name().to_string(),
-            message: gh::format_error(&name, &e),
-        }
-    })?;
+    let files = chart
+        .inner
+        .parsed
+        .get_or_parse(&engine, &templates)
+        .and_then(|set| gh::execute_templates(&engine, &set, &templates))
+        .map_err(|e| {
+            let name = match &e {
+                gitops_gotemplate::Error::Parse { name, .. }
+                | gitops_gotemplate::Error::Exec { name, .. } => name.clone(),
+                _ => String::new(),
+            };
+            HelmError::Template {
+                chart: chart.name().to_string(),
+                message: gh::format_error(&name, &e),
+            }
+        })?;
 
     // NOTES.txt
     let mut files = files;
@@ -504,20 +615,36 @@ pub(crate) fn render(chart: &Chart, settings: &RenderSettings) -> Result<Release
         hooks.clear();
     }
     if settings.skip_tests {
-        hooks.retain(|h| !h.is_test());
+        hooks.retain(|h| !h.0.is_test());
     }
+    let mut parsed = Vec::with_capacity(manifests.len() + hooks.len());
+    let manifests = manifests
+        .into_iter()
+        .map(|(m, p)| {
+            parsed.push(p);
+            m
+        })
+        .collect();
+    let hooks = hooks
+        .into_iter()
+        .map(|(h, p)| {
+            parsed.push(p);
+            h
+        })
+        .collect();
     let mut crds = Vec::new();
     if settings.include_crds {
         collect_crds(&root, "", &mut crds);
     }
-    Ok(Release {
+    let release = Release {
         name: settings.release_name.clone(),
         namespace: settings.namespace.clone(),
         crds,
         manifests,
         hooks,
         notes,
-    })
+    };
+    Ok((release, parsed))
 }
 
 /// `ValidateAgainstSchema`: the chart's schema against its values, then each subchart's
@@ -625,7 +752,12 @@ fn all_templates(
     let top = Value::Map(next.with_kind(MapKind::Values));
     let library = c.meta.is_library();
     let base_path = format!("{full_path}/templates");
-    for t in c.chart.templates() {
+    for (t, text) in c
+        .chart
+        .templates()
+        .iter()
+        .zip(&c.chart.inner.template_texts)
+    {
         if library {
             let base = t.name.rsplit('/').next().unwrap_or(&t.name);
             if !base.starts_with('_') {
@@ -634,7 +766,7 @@ fn all_templates(
         }
         out.push(HelmTemplate {
             name: format!("{full_path}/{}", t.name),
-            text: String::from_utf8_lossy(&t.data).into_owned(),
+            text: text.clone(),
             values: top.clone(),
             base_path: base_path.clone(),
         });

@@ -13,11 +13,17 @@ rules must reproduce the manifest. Values are built as `helm template` builds th
 -f files merged in order, then --set-json, --set, --set-string.
 
 Usage: python3 oracle.py < cases.json
+       python3 oracle.py --bench CHART_DIR [--name N] [--namespace NS] [--iterations K]
+         (prints JSON with in-process medians in ms: "render" = Chart.render of a loaded
+         chart, "install" = client dry-run install of a loaded chart (the whole
+         `helm template` pipeline: values, schema, render, sorting, manifest),
+         "load_install" = Chart.load + install, each iteration)
 """
 from __future__ import annotations
 
 import json
 import posixpath
+import time
 import re
 import sys
 
@@ -131,7 +137,44 @@ def render(case: dict) -> str:
     return out
 
 
+def bench(chart: str, name: str, ns: str, iterations: int) -> dict:
+    def median(f) -> float:
+        f()  # warm up
+        times = []
+        for _ in range(iterations):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        return times[len(times) // 2] * 1000
+
+    out = {"chart": chart, "iterations": iterations, "helm": helm.helm_sdk_version()}
+    with helm.Config(kubeconfig_content=KUBECONFIG, namespace=ns, storage_driver="memory") as cfg:
+        with helm.Chart.load(chart) as ch:
+            out["render"] = median(
+                lambda: ch.render(None, name=name, namespace=ns, revision=1, is_install=True)
+            )
+            out["install"] = median(
+                lambda: cfg.install(ch, name, None, namespace=ns, dry_run="client")
+            )
+
+        def load_install():
+            with helm.Chart.load(chart) as c:
+                cfg.install(c, name, None, namespace=ns, dry_run="client")
+
+        out["load_install"] = median(load_install)
+    return out
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--bench"]:
+        opts = {"--name": "release-name", "--namespace": "default", "--iterations": "50"}
+        rest = sys.argv[3:]
+        for k, v in zip(rest[::2], rest[1::2]):
+            opts[k] = v
+        res = bench(sys.argv[2], opts["--name"], opts["--namespace"], int(opts["--iterations"]))
+        json.dump(res, sys.stdout)
+        return 0
     req = json.load(sys.stdin)
     results = []
     for case in req["cases"]:
