@@ -5,6 +5,10 @@
 //! built-in transformers (namespace, name prefix and suffix, labels, annotations, images,
 //! replicas, patches, replacements, vars) and name references, then sorts as kustomize does.
 //!
+//! One deliberate difference: like every renderer of the engine, it refuses two objects with
+//! one identity (group, kind, namespace, name), which kustomize allows when their versions
+//! differ; applied to a cluster they would be the same object.
+//!
 //! ```
 //! use gitops_core::Artifact;
 //! use gitops_render::RenderOptions;
