@@ -62,6 +62,11 @@ pub struct BackendOptions {
     pub always_dry_run: bool,
     /// The namespace for namespaced objects that name none (default: the kubeconfig's).
     pub default_namespace: Option<String>,
+    /// When at least this many desired objects of one kind and namespace are missing from the
+    /// labelled lists (a first sync), list that namespace once instead of reading each (default
+    /// 4). A controller with many applications per namespace sets it high: such lists return
+    /// every object of the namespace, which costs memory and bandwidth.
+    pub list_missing_at: usize,
     /// How long to wait for a CustomResourceDefinition applied in this run to be served.
     #[serde(with = "millis")]
     pub crd_ready_timeout: Duration,
@@ -77,6 +82,7 @@ impl Default for BackendOptions {
             ignore: Vec::new(),
             always_dry_run: false,
             default_namespace: None,
+            list_missing_at: 4,
             crd_ready_timeout: Duration::from_secs(60),
         }
     }

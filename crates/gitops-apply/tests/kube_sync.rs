@@ -425,12 +425,23 @@ async fn dry_run_writes_nothing() {
 async fn the_inventory_may_live_in_a_namespace_the_sync_creates() {
     let (cluster, backend) = start().await;
     let options = sync_options("app");
-    let options = gitops_core::sync::SyncOptions { namespace: "fresh".into(), ..options };
-    let objects = vec![namespace("fresh"), configmap("fresh", "a", json!({"k": "v"}))];
+    let options = gitops_core::sync::SyncOptions {
+        namespace: "fresh".into(),
+        ..options
+    };
+    let objects = vec![
+        namespace("fresh"),
+        configmap("fresh", "a", json!({"k": "v"})),
+    ];
     let report = sync(&backend, objects.clone(), "v1", &options).await;
     assert_eq!(report.result, SyncResult::Succeeded, "{}", report.message);
     assert_eq!(report.counts.created, 2, "{report:#?}");
-    assert!(cluster.dump().iter().any(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "app"));
+    assert!(
+        cluster
+            .dump()
+            .iter()
+            .any(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "app")
+    );
     let again = sync(&backend, objects, "v1", &options).await;
     assert_eq!(again.counts.unchanged, 2);
 }

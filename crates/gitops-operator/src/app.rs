@@ -203,6 +203,52 @@ fn drift_summary(
     }
 }
 
+/// Whether `artifact` changes none of the files the Application's last render read (and adds
+/// no manifest beside them): then its render cannot change.
+pub fn unaffected(ctx: &Context, app: &Application, artifact: &Artifact) -> bool {
+    let Ok(artifact) = artifact_for(app, artifact) else {
+        return false;
+    };
+    let digest = app.status.as_ref().and_then(|s| s.inputs_digest.clone());
+    match ctx.inputs(&key(app)) {
+        Some(inputs) => {
+            digest.is_some()
+                && listing(&artifact.root, &artifact.path)
+                    .iter()
+                    .all(|f| inputs.contains(f))
+                && inputs_digest(&artifact.root, &inputs) == digest
+        }
+        None => false,
+    }
+}
+
+/// Dependencies not ready in the store are read again: the store may lag behind their last
+/// status write (the write that woke this Application).
+async fn dependencies_ready(ctx: &Context, app: &Application) -> Result<(), String> {
+    let mut apps = ctx.apps();
+    let revision_of = |other: &Application| {
+        ctx.artifact(&deps::source_key(other))
+            .map(|a| a.revision.clone())
+    };
+    if deps::check(app, &apps, revision_of).is_ok() {
+        return Ok(());
+    }
+    let namespace = app.namespace().unwrap_or_default();
+    for dependency in &app.spec.depends_on {
+        let ns = dependency
+            .namespace
+            .clone()
+            .unwrap_or_else(|| namespace.clone());
+        let api: Api<Application> = Api::namespaced(ctx.client.clone(), &ns);
+        if let Ok(Some(fresh)) = api.get_opt(&dependency.name).await {
+            let fresh_key = key(&fresh);
+            apps.retain(|a| key(a.as_ref()) != fresh_key);
+            apps.push(Arc::new(fresh));
+        }
+    }
+    deps::check(app, &apps, revision_of)
+}
+
 async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
     let app_key = key(app.as_ref());
     let generation = app.metadata.generation.unwrap_or_default();
@@ -237,11 +283,7 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
         set_status(ctx, &app, status).await?;
         return Ok(Action::await_change());
     }
-    let revision_of = |other: &Application| {
-        ctx.artifact(&deps::source_key(other))
-            .map(|a| a.revision.clone())
-    };
-    if let Err(why) = deps::check(&app, &apps, revision_of) {
+    if let Err(why) = dependencies_ready(ctx, &app).await {
         status.conditions = status::conditions(
             &previous.conditions,
             State::Failed,
@@ -334,6 +376,12 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
         .map_err(|e| Error::kube("build an impersonating client", &e))?;
     let backend_options = BackendOptions {
         field_manager: ctx.settings.field_manager.clone(),
+        // Applications reconcile in parallel already; few requests per Application at once
+        // keep the number of open connections (and their buffers) small.
+        concurrency: 4,
+        // Many Applications share a namespace: read missing objects one by one rather than
+        // listing the whole namespace for each.
+        list_missing_at: usize::MAX,
         default_namespace: app
             .spec
             .target_namespace

@@ -10,7 +10,8 @@ use futures::{Stream, StreamExt};
 use kube::api::Api;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::controller::{self, Action, Controller};
-use kube::runtime::watcher;
+use kube::runtime::utils::Predicate;
+use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 use kube::{Client, ResourceExt};
 use kube_lease_manager::LeaseManagerBuilder;
 use tokio::sync::mpsc;
@@ -70,6 +71,11 @@ fn receiver<T: Send + 'static>(
     mut rx: mpsc::UnboundedReceiver<T>,
 ) -> impl Stream<Item = T> + Send + 'static {
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// A predicate that changes when deletion starts.
+fn deletion(app: &Application) -> Option<u64> {
+    app.metadata.deletion_timestamp.as_ref().map(|_| 1)
 }
 
 fn source_error(_: Arc<GitRepository>, error: &Error, _: Arc<Context>) -> Action {
@@ -141,8 +147,22 @@ pub async fn run(
         })
         .run(source::reconcile, source_error, ctx.clone())
         .for_each(|_| futures::future::ready(()));
-    let controller = Controller::new(apps, watcher::Config::default());
-    ctx.set_apps(controller.store());
+    // Status writes (ours) do not call for a reconcile: spec, annotations (reconcile requests),
+    // finalizers and deletion do.
+    let (store, writer) = reflector::store();
+    let changes = watcher(apps, watcher::Config::default())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(
+            predicates::generation
+                .combine(predicates::annotations)
+                .combine(predicates::finalizers)
+                .combine(deletion),
+            Default::default(),
+        );
+    let controller = Controller::for_stream(changes, store.clone());
+    ctx.set_apps(store);
     let mut stop_apps = stopped.clone();
     let applications = controller
         .with_config(concurrency)

@@ -139,7 +139,7 @@ async fn list_misses(
     kinds: &BTreeMap<(String, String), Option<Resolved>>,
     mut live: LiveMap,
 ) -> Result<(LiveMap, BTreeSet<Scope>), Error> {
-    const WORTH_A_LIST: usize = 4;
+    let worth_a_list = cluster.options.list_missing_at.max(1);
     let mut misses: BTreeMap<Scope, usize> = BTreeMap::new();
     for object in desired.iter().filter(|o| !live.contains_key(o.reference())) {
         let r = object.reference();
@@ -149,7 +149,7 @@ async fn list_misses(
     }
     let scopes: Vec<(Scope, Resolved)> = misses
         .into_iter()
-        .filter(|(_, n)| *n >= WORTH_A_LIST)
+        .filter(|(_, n)| *n >= worth_a_list)
         .filter_map(|(scope, _)| {
             let resolved = kinds
                 .get(&(scope.0.clone(), scope.1.clone()))

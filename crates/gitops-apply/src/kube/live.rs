@@ -11,7 +11,8 @@ use crate::retry::retry;
 
 const PAGE: u32 = 500;
 
-/// Every object of a kind carrying the label selector: cluster-wide when allowed, else one
+/// Every object of a kind carrying the label selector: in its one namespace when the objects
+/// share one (least privilege, and a smaller list), else cluster-wide when allowed, else one
 /// namespace at a time.
 pub(super) async fn list_kind(
     cluster: &KubeCluster,
@@ -19,6 +20,11 @@ pub(super) async fn list_kind(
     selector: &str,
     namespaces: &BTreeSet<String>,
 ) -> Result<Vec<Object>, Error> {
+    if resolved.namespaced
+        && let [only] = namespaces.iter().collect::<Vec<_>>().as_slice()
+    {
+        return list_in(cluster, resolved, selector, Some(only)).await;
+    }
     match list_in(cluster, resolved, selector, None).await {
         Err(Error::Api { code: 403, .. }) if resolved.namespaced && !namespaces.is_empty() => {
             let mut out = Vec::new();
