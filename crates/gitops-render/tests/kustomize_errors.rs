@@ -301,6 +301,61 @@ fn remote_resources_through_an_injected_loader() {
     ));
 }
 
+/// Serves a URL as the downloaded file named like its last segment (HTTP resources).
+struct Downloads(PathBuf);
+
+impl RemoteLoader for Downloads {
+    fn load(&self, url: &str) -> Result<RemoteTarget, Box<dyn std::error::Error + Send + Sync>> {
+        let name = url.rsplit('/').next().unwrap_or_default();
+        Ok(RemoteTarget {
+            root: self.0.clone(),
+            path: PathBuf::from(name),
+        })
+    }
+}
+
+#[test]
+fn remote_manifest_files_through_an_injected_loader() {
+    let downloads = tree(&[("install.yaml", CM)]);
+    let url = "https://github.com/org/repo/releases/download/v1/install.yaml";
+    let local = tree(&[(
+        "kustomization.yaml",
+        &format!("resources:\n- {url}\nnamespace: shop\n"),
+    )]);
+    let renderer = KustomizeRenderer::new(RenderOptions::default())
+        .with_remote_loader(Arc::new(Downloads(downloads.path().to_path_buf())));
+    let rendered = render_with(&renderer, local.path(), "").unwrap();
+    assert_eq!(rendered.objects.len(), 1);
+    assert_eq!(
+        rendered.objects[0].reference().to_string(),
+        "ConfigMap/shop/x"
+    );
+    let origin = rendered.objects[0].origin().unwrap();
+    assert_eq!(origin.file.as_ref(), url);
+
+    // A component must be a directory.
+    let local = tree(&[("kustomization.yaml", &format!("components:\n- {url}\n"))]);
+    let e = render_with(&renderer, local.path(), "")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        format!("kustomization.yaml: components[0]: {url}: a component must be a directory")
+    );
+    // A name the download lacks.
+    let local = tree(&[(
+        "kustomization.yaml",
+        "resources:\n- https://example.com/nothing.yaml\n",
+    )]);
+    let e = render_with(&renderer, local.path(), "")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("nothing.yaml is missing from its checkout"),
+        "{e}"
+    );
+}
+
 #[test]
 fn remote_files_stay_inside_their_checkout() {
     let checkout = tree(&[(

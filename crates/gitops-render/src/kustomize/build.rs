@@ -263,23 +263,27 @@ impl Builder<'_> {
         each: &mut dyn FnMut(&mut Resource) -> Result<(), KustomizeError>,
     ) -> Result<(), KustomizeError> {
         let site = t.site(field);
-        let dir = if Files::is_remote(path) {
+        let remote = Files::is_remote(path);
+        let entry = if remote {
             self.files.remote(path, site)?
         } else {
-            match self.files.resolve(&t.dir, path, site)? {
-                Entry::File(file) => {
+            self.files.resolve(&t.dir, path, site)?
+        };
+        let dir = match entry {
+            Entry::File(file) => {
+                if !remote {
                     self.files.check_restrictor(&t.dir, &file, site)?;
-                    let mut resources = self.load_manifests(&file, site)?;
-                    for res in &mut resources {
-                        each(res)?;
-                    }
-                    return ra
-                        .resmap
-                        .append_all(resources)
-                        .map_err(|e| add_error(site, &e));
                 }
-                Entry::Dir(dir) => dir,
+                let mut resources = self.load_manifests(&file, site)?;
+                for res in &mut resources {
+                    each(res)?;
+                }
+                return ra
+                    .resmap
+                    .append_all(resources)
+                    .map_err(|e| add_error(site, &e));
             }
+            Entry::Dir(dir) => dir,
         };
         let sub = self.enter(t, dir, site)?;
         if sub.k.is_component() {
@@ -315,17 +319,18 @@ impl Builder<'_> {
         field: &str,
     ) -> Result<(), KustomizeError> {
         let site = t.site(field);
-        let dir = if Files::is_remote(path) {
+        let entry = if Files::is_remote(path) {
             self.files.remote(path, site)?
         } else {
-            match self.files.resolve(&t.dir, path, site)? {
-                Entry::Dir(dir) => dir,
-                Entry::File(file) => {
-                    return Err(site.invalid(format!(
-                        "{}: a component must be a directory",
-                        self.files.display_file(&file).display()
-                    )));
-                }
+            self.files.resolve(&t.dir, path, site)?
+        };
+        let dir = match entry {
+            Entry::Dir(dir) => dir,
+            Entry::File(file) => {
+                return Err(site.invalid(format!(
+                    "{}: a component must be a directory",
+                    self.files.display_file(&file).display()
+                )));
             }
         };
         let sub = self.enter(t, dir, site)?;

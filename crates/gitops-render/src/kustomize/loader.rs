@@ -276,8 +276,9 @@ impl<'a> Files<'a> {
         is_remote(path)
     }
 
-    /// Materialises a remote target through the injected loader.
-    pub(crate) fn remote(&mut self, url: &str, site: Site<'_>) -> Result<Dir, KustomizeError> {
+    /// Materialises a remote target through the injected loader: a directory, or (for a
+    /// `resources` entry) a file.
+    pub(crate) fn remote(&mut self, url: &str, site: Site<'_>) -> Result<Entry, KustomizeError> {
         let Some(loader) = self.remote else {
             return Err(KustomizeError::RemoteWithoutLoader {
                 file: site.file.to_path_buf(),
@@ -291,24 +292,45 @@ impl<'a> Files<'a> {
             url: url.to_owned(),
             source,
         })?;
+        let shown = url.split('?').next().unwrap_or(url);
         let options = RenderOptions {
-            display_root: Some(PathBuf::from(url.split('?').next().unwrap_or(url))),
+            display_root: Some(PathBuf::from(shown)),
             ..self.render.clone()
         };
-        let root = Root::new(&target.root, &options)?;
+        let mut root = Root::new(&target.root, &options)?;
         let rel = root.relative(&target.path)?;
-        if root.kind_of(&rel)? != EntryKind::Dir {
+        let (kind, canonical) = root.probe(&rel)?;
+        // A file is shown as its URL when the URL ends with its path.
+        if kind == EntryKind::File
+            && let Some(parent) = rel
+                .to_str()
+                .and_then(|r| shown.strip_suffix(r))
+                .and_then(|p| p.strip_suffix('/'))
+        {
+            let options = RenderOptions {
+                display_root: Some(PathBuf::from(parent)),
+                ..self.render.clone()
+            };
+            root = Root::new(&target.root, &options)?;
+        }
+        if !matches!(kind, EntryKind::Dir | EntryKind::File) {
             return Err(site.invalid(format!(
-                "remote target {url} is not a directory in its repository"
+                "remote target {url}: {} is missing from its checkout",
+                root.display(&rel).display()
             )));
         }
         self.trees.push(Tree {
             root,
             artifact: false,
         });
-        Ok(Dir {
-            tree: self.trees.len() - 1,
-            rel,
+        let tree = self.trees.len() - 1;
+        Ok(match kind {
+            EntryKind::File => Entry::File(FileRef {
+                tree,
+                rel,
+                canonical,
+            }),
+            _ => Entry::Dir(Dir { tree, rel }),
         })
     }
 }

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 pub struct RemoteTarget {
     /// The root of the checkout: nothing outside it may be read.
     pub root: PathBuf,
-    /// The kustomization's directory, relative to `root` (empty for the root itself).
+    /// The kustomization's directory (or, for a `resources` entry, the file of manifests),
+    /// relative to `root` (empty for the root itself).
     pub path: PathBuf,
 }
 
@@ -18,6 +19,11 @@ pub struct RemoteTarget {
 /// The renderer calls [`RemoteLoader::load`] for every remote entry of `resources` or
 /// `components`; the loader decides how to fetch and cache. Files of a remote target are read
 /// with the same confinement as local ones (nothing outside [`RemoteTarget::root`]).
+///
+/// A target is usually a directory holding a kustomization (a Git repository's). For a
+/// `resources` entry it may also be a file of manifests, as kustomize fetches a URL such as
+/// `https://github.com/org/repo/releases/download/v1/install.yaml` over HTTP: the loader
+/// downloads it and points [`RemoteTarget::path`] at the file.
 ///
 /// ```
 /// use std::path::PathBuf;
