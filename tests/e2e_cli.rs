@@ -952,3 +952,37 @@ async fn bootstrap_get_and_reconcile_with_the_operator() {
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), operator).await;
 }
+
+#[test]
+fn kustomize_remote_bases_come_through_the_git_source() {
+    let repo = GitRepoFixture::new();
+    repo.write(
+        "app/base/kustomization.yaml",
+        "resources: [namespace.yaml, config.yaml, storefront.yaml]\n",
+    );
+    commit_example(&repo);
+    repo.tag("v1.0.0");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        format!(
+            "resources:\n- {}//app/base?ref=v1.0.0\nnamePrefix: staging-\n",
+            repo.file_url()
+        ),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = support::gitops()
+        .env("XDG_CACHE_HOME", cache.path())
+        .args(["render", "-o", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let objects: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = objects
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"staging-storefront-config"), "{names:?}");
+}

@@ -29,10 +29,12 @@
 
 pub mod notify;
 mod pipeline;
+mod remote;
 mod run;
 mod tls;
 
 pub use notify::{Event, EventKind, Notifier, NotifyOptions, Target};
 pub use pipeline::{CycleError, Pipeline, events, failure_event, now};
+pub use remote::GitRemoteLoader;
 pub use run::{LoopOptions, Outcome, run};
 pub use tls::install_provider;

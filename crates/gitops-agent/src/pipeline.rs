@@ -10,7 +10,7 @@ use gitops_core::sync::{
     self, DriftReport, Observer, SyncError, SyncOptions, SyncReport, SyncRequest,
 };
 use gitops_core::{Artifact, Rendered, Renderer, Source};
-use gitops_render::{PlainRenderer, RenderError, RenderOptions};
+use gitops_render::{DirRenderer, RenderError, RenderOptions};
 use gitops_source::{AnyError, AnySource};
 
 use crate::notify::{Event, EventKind, Failing};
@@ -110,7 +110,11 @@ where
         &self,
         artifact: &Artifact,
     ) -> Result<Rendered, CycleError<<C as Applier>::Error>> {
-        PlainRenderer::new(self.render.clone())
+        DirRenderer::new(self.render.clone())
+            .with_remote_loader(std::sync::Arc::new(crate::GitRemoteLoader::new(
+                None,
+                std::time::Duration::from_secs(60),
+            )))
             .render(artifact)
             .await
             .map_err(CycleError::Render)

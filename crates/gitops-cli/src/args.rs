@@ -135,6 +135,10 @@ pub struct SourceArgs {
     /// The directory to render inside the repository.
     #[arg(long = "path", value_name = "P", requires = "git")]
     pub sub_path: Option<PathBuf>,
+    /// With PATH: the directory renders may read from (Kustomize bases in `../..`); by default
+    /// the Git work tree PATH is in, else PATH itself.
+    #[arg(long, value_name = "DIR", conflicts_with = "git")]
+    pub root: Option<PathBuf>,
     /// Where Git repositories are cached (default: $XDG_CACHE_HOME/gitops).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,

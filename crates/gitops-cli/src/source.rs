@@ -1,5 +1,7 @@
 //! Building the source the arguments name.
 
+use std::path::{Path, PathBuf};
+
 use gitops_render::RenderOptions;
 use gitops_source::git::SshOptions;
 use gitops_source::{AnySource, GitRef, GitSourceOptions, LocalDir};
@@ -40,19 +42,62 @@ pub fn build(args: &SourceArgs) -> Result<AnySource, Failure> {
             let options = git_options(args, url, reference(&args.reference)?);
             AnySource::git(options).map_err(|e| Failure::classify(e, true))
         }
-        (None, Some(dir)) => Ok(AnySource::Dir(LocalDir::new(dir.clone()))),
+        (None, Some(dir)) => {
+            let (root, path) = local_root(args, dir)?;
+            Ok(AnySource::Dir(LocalDir::new(root).path(path)))
+        }
         (None, None) => Err(Failure::bad_input(anyhow::anyhow!(
             "give a PATH or --git URL"
         ))),
     }
 }
 
+/// The enclosing Git work tree of a directory, if any.
+fn work_tree(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// The root a local render may read from, and the directory to render relative to it: `--root`,
+/// else the Git work tree the directory is in, else the directory.
+fn local_root(args: &SourceArgs, dir: &Path) -> Result<(PathBuf, PathBuf), Failure> {
+    let resolve = |p: &Path| {
+        std::fs::canonicalize(p)
+            .map_err(|e| Failure::bad_input(anyhow::anyhow!("{}: {e}", p.display())))
+    };
+    let full = resolve(dir)?;
+    let root = match &args.root {
+        Some(root) => resolve(root)?,
+        None => work_tree(&full).unwrap_or_else(|| full.clone()),
+    };
+    let path = full
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .map_err(|_| {
+            Failure::bad_input(anyhow::anyhow!(
+                "{} is not inside --root {}",
+                dir.display(),
+                root.display()
+            ))
+        })?;
+    Ok((root, path))
+}
+
 /// How to render: files are named as the user typed the directory.
 pub fn render_options(args: &SourceArgs) -> RenderOptions {
-    match (&args.git, &args.dir) {
-        (None, Some(dir)) => RenderOptions::default().display_root(dir),
-        _ => RenderOptions::default(),
+    let (None, Some(dir)) = (&args.git, &args.dir) else {
+        return RenderOptions::default();
+    };
+    // Files are relative to the root; shown from where the user typed the directory.
+    let depth = local_root(args, dir).map_or(0, |(_, path)| path.components().count());
+    let mut shown = dir.clone();
+    for _ in 0..depth {
+        if !shown.pop() {
+            break;
+        }
     }
+    RenderOptions::default().display_root(shown)
 }
 
 /// A default sync name for a source: the rendered directory's name.

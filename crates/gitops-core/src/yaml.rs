@@ -63,6 +63,8 @@ const MAX_NODES_PER_DOCUMENT: usize = 5_000_000;
 fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         legacy_octal_numbers: true,
+        // Comments are not data; capturing them also caps runs of comment lines.
+        emit_comments: false,
         budget: serde_saphyr::budget! {
             max_nodes: MAX_NODES_PER_DOCUMENT,
         },
@@ -436,6 +438,16 @@ v: \"yes\"
             shift_lines("x at line 2, column 3; at line 10", 5),
             "x at line 7, column 3; at line 15"
         );
+    }
+
+    #[test]
+    fn long_runs_of_comments_are_fine() {
+        let mut text = String::new();
+        for i in 0..500 {
+            text.push_str(&format!("# comment {i}\n"));
+        }
+        text.push_str("a: 1\n");
+        assert_eq!(parse_documents(&text).unwrap()[0].value, json!({"a": 1}));
     }
 
     #[test]

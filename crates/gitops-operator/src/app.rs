@@ -13,7 +13,7 @@ use gitops_core::diff::IgnoreRule;
 use gitops_core::inventory::{SyncResult, applyset_id};
 use gitops_core::sync::{self, SyncOptions, SyncReport, SyncRequest};
 use gitops_core::{Artifact, Renderer, consts};
-use gitops_render::{PlainRenderer, RenderOptions};
+use gitops_render::{DirRenderer, RenderOptions};
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
@@ -342,7 +342,10 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
         return Ok(Action::requeue(interval));
     }
 
-    let rendered = match PlainRenderer::new(RenderOptions::default())
+    let loader =
+        gitops_agent::GitRemoteLoader::new(ctx.settings.cache_dir.clone(), Duration::from_secs(60));
+    let rendered = match DirRenderer::new(RenderOptions::default())
+        .with_remote_loader(Arc::new(loader))
         .render(&artifact)
         .await
     {

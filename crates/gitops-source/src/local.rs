@@ -78,10 +78,14 @@ impl LocalDir {
         self
     }
 
-    /// The content digest, `sha256:<hex>`, of the whole root.
+    /// The content digest, `sha256:<hex>`, of the directory to render (the root joined with
+    /// the path; the rest of the root, which a render may also read, is not hashed).
     pub fn digest(&self) -> Result<String, Error> {
         let mut hasher = Sha256::new();
-        hash_dir(&self.root, Path::new(""), &mut hasher)?;
+        let dir = crate::git::check_relative(&self.path)
+            .map(|p| self.root.join(p))
+            .unwrap_or_else(|_| self.root.clone());
+        hash_dir(&dir, Path::new(""), &mut hasher)?;
         let hex: String = hasher
             .finalize()
             .iter()

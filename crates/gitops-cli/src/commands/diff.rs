@@ -5,7 +5,6 @@ use gitops_core::diff::{Change, ChangeSet, Differ, compare_sets};
 use gitops_core::inventory::{Inventory, applyset_id};
 use gitops_core::sync::label_member;
 use gitops_core::{Object, Renderer, Source};
-use gitops_render::PlainRenderer;
 use gitops_source::{AnySource, GitRef};
 
 use crate::args::{DiffArgs, Format, Global};
@@ -75,7 +74,7 @@ async fn render_at(args: &DiffArgs, revision: &str) -> Result<Vec<Object>, Failu
     let options = crate::source::git_options(&args.source, url, parse_ref(revision)?);
     let source = AnySource::git(options).map_err(Failure::bad_input)?;
     let artifact = source.fetch().await.map_err(super::classified)?;
-    let rendered = PlainRenderer::new(crate::source::render_options(&args.source))
+    let rendered = super::renderer(&args.source)
         .render(&artifact)
         .await
         .map_err(Failure::bad_input)?;

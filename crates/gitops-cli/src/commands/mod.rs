@@ -16,7 +16,7 @@ use gitops_apply::BackendOptions;
 use gitops_core::prune::PruneOptions;
 use gitops_core::sync::SyncOptions;
 use gitops_core::{Artifact, Rendered, Renderer, Source};
-use gitops_render::PlainRenderer;
+use gitops_render::DirRenderer;
 
 use crate::args::{ApplyFlags, Cli, Command, Global, SourceArgs};
 use crate::exit::{self, Failure};
@@ -56,11 +56,18 @@ pub fn style(global: &Global) -> Style {
 pub async fn fetch_and_render(args: &SourceArgs) -> Result<(Artifact, Rendered), Failure> {
     let source = crate::source::build(args)?;
     let artifact = source.fetch().await.map_err(classified)?;
-    let rendered = PlainRenderer::new(crate::source::render_options(args))
+    let rendered = renderer(args)
         .render(&artifact)
         .await
         .map_err(Failure::bad_input)?;
     Ok((artifact, rendered))
+}
+
+/// The renderer for the source arguments: Kustomize or plain, remote bases through Git.
+pub fn renderer(args: &SourceArgs) -> DirRenderer {
+    let loader = gitops_agent::GitRemoteLoader::new(args.cache_dir.clone(), args.git_timeout);
+    DirRenderer::new(crate::source::render_options(args))
+        .with_remote_loader(std::sync::Arc::new(loader))
 }
 
 /// The backend options of the apply flags.

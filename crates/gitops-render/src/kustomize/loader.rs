@@ -293,8 +293,15 @@ impl<'a> Files<'a> {
             source,
         })?;
         let shown = url.split('?').next().unwrap_or(url);
+        // Files are named from the repository, which the URL names before the target's path.
+        let repository = target
+            .path
+            .to_str()
+            .filter(|p| !p.is_empty())
+            .and_then(|p| shown.strip_suffix(p))
+            .map_or(shown, |r| r.trim_end_matches('/'));
         let options = RenderOptions {
-            display_root: Some(PathBuf::from(shown)),
+            display_root: Some(PathBuf::from(repository)),
             ..self.render.clone()
         };
         let mut root = Root::new(&target.root, &options)?;
