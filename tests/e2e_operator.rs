@@ -820,3 +820,34 @@ async fn commits_that_touch_none_of_an_apps_files_skip_its_render() {
         .resource_version;
     assert_eq!(before, after);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ignored_paths_of_a_repository_are_not_rendered() {
+    let cluster = cluster().await;
+    let repo = GitRepoFixture::new();
+    write_configmap(&repo, "app/cm.yaml", "default", "kept", "1");
+    repo.write("app/docs/example.yaml", "this: [is not a manifest\n");
+    repo.commit("with docs");
+    let _operator = Operator::start(&cluster, &[]);
+    let mut source = repository("repo", &repo.file_url(), "1m", None);
+    source["spec"]["ignore"] = json!(["docs/"]);
+    create(&cluster, "default", source).await;
+    create(
+        &cluster,
+        "default",
+        application("app", "repo", "app", json!({})),
+    )
+    .await;
+    eventually(
+        "the render without docs",
+        Duration::from_secs(60),
+        || async {
+            app(&cluster, "default", "app")
+                .await
+                .and_then(|a| ready(&a))
+                .is_some_and(|(s, _)| s == "True")
+        },
+    )
+    .await;
+    assert!(configmap(&cluster, "default", "kept").await.is_some());
+}

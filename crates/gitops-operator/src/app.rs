@@ -344,7 +344,11 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
 
     let loader =
         gitops_agent::GitRemoteLoader::new(ctx.settings.cache_dir.clone(), Duration::from_secs(60));
-    let rendered = match DirRenderer::new(RenderOptions::default())
+    let render_options = RenderOptions {
+        ignore: ctx.ignore(&deps::source_key(&app)),
+        ..RenderOptions::default()
+    };
+    let rendered = match DirRenderer::new(render_options)
         .with_remote_loader(Arc::new(loader))
         .render(&artifact)
         .await

@@ -55,6 +55,7 @@ pub struct Context {
     /// Alert delivery.
     pub alerts: crate::alerts::Dispatcher,
     artifacts: Mutex<HashMap<Key, Arc<Artifact>>>,
+    ignores: Mutex<HashMap<Key, Vec<String>>>,
     clients: Mutex<HashMap<String, Client>>,
     /// Files each Application's last render read, relative to the artifact root.
     inputs: Mutex<HashMap<Key, Vec<PathBuf>>>,
@@ -93,6 +94,7 @@ impl Context {
             settings,
             metrics: Metrics::default(),
             artifacts: Mutex::default(),
+            ignores: Mutex::default(),
             clients: Mutex::default(),
             inputs: Mutex::default(),
             apps: OnceLock::new(),
@@ -125,6 +127,16 @@ impl Context {
             .is_none_or(|a| a.revision != artifact.revision);
         artifacts.insert(key, Arc::new(artifact));
         new
+    }
+
+    /// The ignore patterns of a source.
+    pub fn ignore(&self, key: &Key) -> Vec<String> {
+        lock(&self.ignores).get(key).cloned().unwrap_or_default()
+    }
+
+    /// Records the ignore patterns of a source.
+    pub fn set_ignore(&self, key: Key, patterns: Vec<String>) {
+        lock(&self.ignores).insert(key, patterns);
     }
 
     /// The files an Application's last render read.

@@ -212,6 +212,7 @@ async fn fetch(repo: &GitRepository, ctx: &Context) -> Result<Action, Error> {
                 &format!("stored artifact for revision {revision}"),
                 generation,
             );
+            ctx.set_ignore(key(repo), repo.spec.ignore.clone());
             let new = ctx.set_artifact(key(repo), artifact);
             set_status(repo, ctx, status).await?;
             if new {

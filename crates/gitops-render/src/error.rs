@@ -60,6 +60,14 @@ pub enum RenderError {
         /// What it asks for.
         what: &'static str,
     },
+    /// An ignore pattern that is not a valid glob.
+    #[error("ignore pattern {pattern:?}: {reason}")]
+    InvalidIgnore {
+        /// The pattern.
+        pattern: String,
+        /// Why it is invalid.
+        reason: String,
+    },
     /// A manifest is invalid.
     #[error(transparent)]
     Load(#[from] LoadError),

@@ -18,6 +18,10 @@ pub struct RenderOptions {
     /// How files are named in errors: joined to this path instead of the artifact's root
     /// (the CLI passes the directory the user typed).
     pub display_root: Option<PathBuf>,
+    /// Paths to leave out, gitignore-like globs relative to the artifact's root: `*.md`
+    /// anywhere, `docs/**` and `/ci.yaml` from the root, `tmp/` a directory. Ignored files are
+    /// never walked nor read, as if absent (Flux's `ignore`).
+    pub ignore: Vec<String>,
 }
 
 impl Default for RenderOptions {
@@ -25,8 +29,45 @@ impl Default for RenderOptions {
         Self {
             max_file_size: 64 * 1024 * 1024,
             display_root: None,
+            ignore: Vec::new(),
         }
     }
+}
+
+/// Compiles gitignore-like patterns.
+fn ignore_set(patterns: &[String]) -> Result<Option<globset::GlobSet>, RenderError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let trimmed = pattern.trim();
+        let dir = trimmed.ends_with('/');
+        let body = trimmed.trim_end_matches('/');
+        let glob = match body.strip_prefix('/') {
+            Some(anchored) => anchored.to_owned(),
+            None if body.contains('/') => body.to_owned(),
+            None => format!("**/{body}"),
+        };
+        let glob = if dir { format!("{glob}/**") } else { glob };
+        for candidate in [glob.clone(), format!("{glob}/**")] {
+            let compiled = globset::GlobBuilder::new(&candidate)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| RenderError::InvalidIgnore {
+                    pattern: pattern.clone(),
+                    reason: e.kind().to_string(),
+                })?;
+            builder.add(compiled);
+        }
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| RenderError::InvalidIgnore {
+            pattern: patterns.join(", "),
+            reason: e.to_string(),
+        })
 }
 
 impl RenderOptions {
@@ -74,6 +115,8 @@ pub(crate) struct Root {
     max_file_size: u64,
     /// Directories already resolved (relative path to canonical path).
     dirs: RefCell<HashMap<PathBuf, PathBuf>>,
+    /// Paths treated as absent.
+    ignore: Option<globset::GlobSet>,
 }
 
 impl Root {
@@ -93,7 +136,13 @@ impl Root {
             display: options.display_root.clone(),
             max_file_size: options.max_file_size,
             dirs: RefCell::new(HashMap::new()),
+            ignore: ignore_set(&options.ignore)?,
         })
+    }
+
+    /// Whether a path (relative to the root) is ignored.
+    pub(crate) fn ignored(&self, rel: &Path) -> bool {
+        self.ignore.as_ref().is_some_and(|set| set.is_match(rel))
     }
 
     /// A path relative to the root, checked to stay inside it lexically.
@@ -178,6 +227,9 @@ impl Root {
                 continue;
             }
             let child = rel.join(&name);
+            if self.ignored(&child) {
+                continue;
+            }
             let meta =
                 fs::symlink_metadata(self.dir.join(&child)).map_err(io(&self.display(&child)))?;
             let is_dir = if meta.file_type().is_symlink() {
@@ -204,6 +256,9 @@ impl Root {
 
     /// Reads a file (relative to the root), within the size limit.
     pub(crate) fn read_bytes(&self, rel: &Path) -> Result<Vec<u8>, RenderError> {
+        if self.ignored(rel) {
+            return Err(io(&self.display(rel))(std::io::ErrorKind::NotFound.into()));
+        }
         let path = self.confine(rel)?;
         self.read_resolved(&path, rel)
     }
@@ -237,6 +292,9 @@ impl Root {
     /// Directories are resolved once and remembered, so probing many files of one directory
     /// costs one `lstat` each.
     pub(crate) fn probe(&self, rel: &Path) -> Result<(EntryKind, PathBuf), RenderError> {
+        if self.ignored(rel) {
+            return Ok((EntryKind::Missing, PathBuf::new()));
+        }
         let full = self.dir.join(rel);
         let Ok(meta) = fs::symlink_metadata(&full) else {
             return Ok((EntryKind::Missing, PathBuf::new()));

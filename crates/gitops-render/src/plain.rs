@@ -244,6 +244,37 @@ mod tests {
     }
 
     #[test]
+    fn ignored_paths_are_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("docs/deep")).unwrap();
+        fs::create_dir_all(root.join("app")).unwrap();
+        fs::write(root.join("app/cm.yaml"), cm("keep")).unwrap();
+        fs::write(root.join("app/notes.yaml"), "not: [a manifest").unwrap();
+        fs::write(root.join("docs/deep/x.yaml"), "broken: [").unwrap();
+        fs::write(root.join("ci.yaml"), "broken: [").unwrap();
+        let options = RenderOptions {
+            ignore: vec!["docs/".into(), "notes.yaml".into(), "/ci.yaml".into()],
+            ..RenderOptions::default()
+        };
+        let rendered = PlainRenderer::new(options)
+            .render_blocking(&Artifact::local(root, "x"))
+            .unwrap();
+        assert_eq!(rendered.inputs, [PathBuf::from("app/cm.yaml")]);
+        let bad = RenderOptions {
+            ignore: vec!["a[".into()],
+            ..RenderOptions::default()
+        };
+        let err = PlainRenderer::new(bad)
+            .render_blocking(&Artifact::local(root, "x"))
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("ignore pattern \"a[\""),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn huge_files_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("big.yaml"), "a".repeat(2048)).unwrap();
