@@ -14,7 +14,7 @@ use gitops_core::inventory::{SyncResult, applyset_id};
 use gitops_core::sync::{self, SyncOptions, SyncReport, SyncRequest};
 use gitops_core::{Artifact, Renderer, consts};
 use gitops_render::{DirRenderer, RenderOptions};
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use kube::runtime::finalizer::{Event as Finalized, finalizer};
@@ -79,26 +79,7 @@ async fn set_status(
     app: &Application,
     status: ApplicationStatus,
 ) -> Result<(), Error> {
-    if app.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    let (namespace, name) = key(app);
-    let api: Api<Application> = Api::namespaced(ctx.client.clone(), &namespace);
-    let patch =
-        json!({"apiVersion": "gitops.rs/v1alpha1", "kind": "Application", "status": status});
-    api.patch_status(
-        &name,
-        &PatchParams::apply(&ctx.settings.field_manager).force(),
-        &Patch::Apply(&patch),
-    )
-    .await
-    .map_err(|e| {
-        Error::kube(
-            format!("update status of Application {namespace}/{name}"),
-            &e,
-        )
-    })?;
-    Ok(())
+    status::write(ctx, app, app.status.as_ref(), status).await
 }
 
 /// The digest of the files a render read, as they are in `artifact`.

@@ -8,11 +8,10 @@ use gitops_core::{Source, consts};
 use gitops_source::git::{GitAuth, SshOptions};
 use gitops_source::{GitRef, GitSource, GitSourceOptions};
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
-use serde_json::json;
 
 use crate::context::{Context, Key};
 use crate::crd::{ArtifactStatus, CommitStatus, GitRepository, GitRepositoryStatus};
@@ -133,26 +132,7 @@ async fn set_status(
     ctx: &Context,
     status: GitRepositoryStatus,
 ) -> Result<(), Error> {
-    if repo.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    let (namespace, name) = key(repo);
-    let api: Api<GitRepository> = Api::namespaced(ctx.client.clone(), &namespace);
-    let patch =
-        json!({"apiVersion": "gitops.rs/v1alpha1", "kind": "GitRepository", "status": status});
-    api.patch_status(
-        &name,
-        &PatchParams::apply(&ctx.settings.field_manager).force(),
-        &Patch::Apply(&patch),
-    )
-    .await
-    .map_err(|e| {
-        Error::kube(
-            format!("update status of GitRepository {namespace}/{name}"),
-            &e,
-        )
-    })?;
-    Ok(())
+    status::write(ctx, repo, repo.status.as_ref(), status).await
 }
 
 /// Reconciles one GitRepository.

@@ -1,6 +1,47 @@
 //! kstatus-compliant conditions: `Ready`, `Reconciling`, `Stalled`.
 
+use kube::api::{Api, Patch, PatchParams};
+use kube::{Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::Context;
 use crate::crd::Condition;
+use crate::error::Error;
+
+/// Writes an object's status by server-side apply, unless it is what the object already has
+/// (a steady state writes nothing).
+pub async fn write<K, S>(
+    ctx: &Context,
+    object: &K,
+    current: Option<&S>,
+    status: S,
+) -> Result<(), Error>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug,
+    S: Serialize + PartialEq,
+{
+    if current == Some(&status) {
+        return Ok(());
+    }
+    let namespace = object.namespace().unwrap_or_default();
+    let name = object.name_any();
+    let kind = K::kind(&());
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
+    let patch =
+        serde_json::json!({"apiVersion": K::api_version(&()), "kind": kind, "status": status});
+    api.patch_status(
+        &name,
+        &PatchParams::apply(&ctx.settings.field_manager).force(),
+        &Patch::Apply(&patch),
+    )
+    .await
+    .map_err(|e| Error::kube(format!("update status of {kind} {namespace}/{name}"), &e))?;
+    Ok(())
+}
 
 /// Now, RFC 3339 in UTC.
 pub fn now() -> String {
