@@ -90,6 +90,19 @@ fn has_status(object: &Value) -> bool {
     object["status"].as_object().is_some_and(|s| !s.is_empty())
 }
 
+/// In progress at the first count below `want` (`{have} of {want} {unit} {what}`), else current.
+fn counts(want: i64, unit: &str, checks: &[(i64, &str)]) -> Health {
+    checks
+        .iter()
+        .find(|(have, _)| *have < want)
+        .map_or_else(Health::current, |(have, what)| {
+            Health::new(
+                Status::InProgress,
+                format!("{have} of {want} {unit} {what}"),
+            )
+        })
+}
+
 fn deployment(object: &Value) -> Health {
     if let Some(progressing) = condition(object, "Progressing")
         && progressing["reason"] == "ProgressDeadlineExceeded"
@@ -108,10 +121,7 @@ fn deployment(object: &Value) -> Health {
     let available = status_int(object, "availableReplicas");
     let ready = status_int(object, "readyReplicas");
     if updated < want {
-        return Health::new(
-            Status::InProgress,
-            format!("{updated} of {want} replicas updated"),
-        );
+        return counts(want, "replicas", &[(updated, "updated")]);
     }
     if total > updated {
         return Health::new(
@@ -119,19 +129,11 @@ fn deployment(object: &Value) -> Health {
             format!("{} old replicas pending termination", total - updated),
         );
     }
-    if available < want {
-        return Health::new(
-            Status::InProgress,
-            format!("{available} of {want} replicas available"),
-        );
-    }
-    if ready < want {
-        return Health::new(
-            Status::InProgress,
-            format!("{ready} of {want} replicas ready"),
-        );
-    }
-    Health::current()
+    counts(
+        want,
+        "replicas",
+        &[(available, "available"), (ready, "ready")],
+    )
 }
 
 fn stateful_set(object: &Value) -> Health {
@@ -176,22 +178,15 @@ fn daemon_set(object: &Value) -> Health {
     let updated = status_int(object, "updatedNumberScheduled");
     let available = status_int(object, "numberAvailable");
     let ready = status_int(object, "numberReady");
-    if updated < want {
-        return Health::new(
-            Status::InProgress,
-            format!("{updated} of {want} pods updated"),
-        );
-    }
-    if available < want {
-        return Health::new(
-            Status::InProgress,
-            format!("{available} of {want} pods available"),
-        );
-    }
-    if ready < want {
-        return Health::new(Status::InProgress, format!("{ready} of {want} pods ready"));
-    }
-    Health::current()
+    counts(
+        want,
+        "pods",
+        &[
+            (updated, "updated"),
+            (available, "available"),
+            (ready, "ready"),
+        ],
+    )
 }
 
 fn replica_set(object: &Value) -> Health {
@@ -203,19 +198,11 @@ fn replica_set(object: &Value) -> Health {
     let want = spec_replicas(object);
     let available = status_int(object, "availableReplicas");
     let ready = status_int(object, "readyReplicas");
-    if available < want {
-        return Health::new(
-            Status::InProgress,
-            format!("{available} of {want} replicas available"),
-        );
-    }
-    if ready < want {
-        return Health::new(
-            Status::InProgress,
-            format!("{ready} of {want} replicas ready"),
-        );
-    }
-    Health::current()
+    counts(
+        want,
+        "replicas",
+        &[(available, "available"), (ready, "ready")],
+    )
 }
 
 fn job(object: &Value) -> Health {
