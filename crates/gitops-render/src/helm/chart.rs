@@ -175,6 +175,25 @@ pub(crate) struct ChartData {
     pub template_texts: Vec<Arc<str>>,
     /// The templates of the last render, parsed (reused while the set is the same).
     pub parsed: ParseCache,
+    /// `values.schema.json` compiled on first use.
+    pub validator: SchemaCache,
+}
+
+/// A chart's compiled schema (or the compile error), made on first use.
+#[derive(Default)]
+pub(crate) struct SchemaCache(std::sync::OnceLock<Result<jsonschema::Validator, String>>);
+
+impl std::fmt::Debug for SchemaCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SchemaCache")
+    }
+}
+
+impl SchemaCache {
+    /// The compiled `schema`.
+    pub(crate) fn get(&self, schema: &[u8]) -> &Result<jsonschema::Validator, String> {
+        self.0.get_or_init(|| super::schema::compile(schema))
+    }
 }
 
 /// The parsed template set of a chart's last render, keyed by the template names it was
@@ -804,6 +823,7 @@ fn load_files(files: Vec<BufferedFile>, label: &str) -> Result<Chart, HelmError>
             metadata,
             template_texts,
             parsed: ParseCache::default(),
+            validator: SchemaCache::default(),
             templates,
             files: chart_files,
             values: chart_values,

@@ -6,6 +6,8 @@ struct Pattern {
     rule: String,
     /// The rule has no `*`, `?`, `[` or `\\`: it matches only itself.
     literal: bool,
+    /// The rule is `*` and a literal (`*.bak`): a name ending so, without `/` before.
+    suffix: bool,
     negate: bool,
     must_dir: bool,
     kind: MatchKind,
@@ -91,6 +93,9 @@ impl IgnoreRules {
         };
         self.patterns.push(Pattern {
             literal: !body.contains(['*', '?', '[', '\\']),
+            suffix: body
+                .strip_prefix('*')
+                .is_some_and(|rest| !rest.contains(['*', '?', '[', '\\'])),
             rule: body.to_string(),
             negate,
             must_dir,
@@ -115,6 +120,12 @@ impl IgnoreRules {
                 };
                 if p.literal {
                     return p.rule == name;
+                }
+                if p.suffix {
+                    let tail = &p.rule[1..];
+                    return name
+                        .strip_suffix(tail)
+                        .is_some_and(|head| !head.contains('/'));
                 }
                 go_match(&p.rule, name).unwrap_or(false)
             };
@@ -415,6 +426,38 @@ mod tests {
         ];
         for (p, s, want) in cases {
             assert_eq!(go_match(p, s), *want, "pattern {p:?} name {s:?}");
+        }
+    }
+
+    #[test]
+    fn fast_paths_agree_with_go_match() {
+        let patterns = ["*.bak", "*~", "a.txt", "*x", "*/b", "c/a.txt", "*", "x"];
+        let names = [
+            "x.bak",
+            "a/x.bak",
+            "bak",
+            ".bak",
+            "x~",
+            "a.txt",
+            "c/a.txt",
+            "d/c/a.txt",
+            "xxx",
+            "a/b",
+            "a/c/b",
+            "b",
+            "x",
+            "a/x",
+        ];
+        for p in patterns {
+            let rules = IgnoreRules::parse(p, "x").unwrap();
+            for n in names {
+                let target = if p.contains('/') { n } else { base_name(n) };
+                assert_eq!(
+                    rules.ignore(n, false),
+                    go_match(p, target).unwrap(),
+                    "pattern {p:?} name {n:?}"
+                );
+            }
         }
     }
 

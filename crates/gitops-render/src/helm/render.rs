@@ -277,9 +277,7 @@ pub(crate) type Sorted = (Vec<(Hook, Parsed)>, Vec<(Manifest, Parsed)>);
 
 /// Helm's `SortManifests`: files in path order, documents in file order, hooks split off,
 /// both sorted by kind. Each comes with its parsed document.
-pub(crate) fn sort_manifests(
-    files: &BTreeMap<String, String>,
-) -> Result<Sorted, HelmError> {
+pub(crate) fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, HelmError> {
     let mut hooks = Vec::new();
     let mut generic = Vec::new();
     for (path, content) in files {
@@ -652,7 +650,11 @@ fn render_parsed(
 fn validate_schemas(c: &RenderChart, vals: &Value, out: &mut String) -> Result<(), HelmError> {
     if let Some(schema) = &c.chart.inner.schema {
         let json = vals.to_json();
-        match schema::validate(&json, schema) {
+        let checked = match c.chart.inner.validator.get(schema) {
+            Ok(v) => schema::validate_with(&json, v),
+            Err(e) => Err(e.clone()),
+        };
+        match checked {
             Ok(None) => {}
             Ok(Some(msg)) => {
                 out.push_str(&format!("{}:\n{msg}", c.meta.name));

@@ -11,15 +11,28 @@ struct Violation {
 }
 
 /// Validates `values` against `schema` (the bytes of `values.schema.json`).
+#[cfg(test)]
+fn validate(values: &Json, schema: &[u8]) -> Result<Option<String>, String> {
+    validate_with(values, &compile(schema)?)
+}
+
+/// A chart's `values.schema.json`, compiled.
+pub(crate) fn compile(schema: &[u8]) -> Result<jsonschema::Validator, String> {
+    let schema: Json = serde_json::from_slice(schema).map_err(|e| e.to_string())?;
+    jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .map_err(|e| e.to_string())
+}
+
+/// Validates `values` against a compiled `values.schema.json`.
 ///
 /// Returns Helm's text for the violations (`- at '/replicas': got string, want integer`
 /// lines, grouped under the object they are in), or `None` when the values are valid.
-pub(crate) fn validate(values: &Json, schema: &[u8]) -> Result<Option<String>, String> {
-    let schema: Json = serde_json::from_slice(schema).map_err(|e| e.to_string())?;
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&schema)
-        .map_err(|e| e.to_string())?;
+pub(crate) fn validate_with(
+    values: &Json,
+    validator: &jsonschema::Validator,
+) -> Result<Option<String>, String> {
     let mut violations: Vec<Violation> = validator
         .iter_errors(values)
         .map(|e| Violation {
