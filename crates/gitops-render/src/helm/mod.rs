@@ -160,6 +160,21 @@ impl ValuesOptions {
 }
 
 /// How to render: `helm template`'s options.
+///
+/// ```
+/// use gitops_render::helm::RenderSettings;
+/// // helm template shop CHART -n web --skip-tests --include-crds --set replicas=3
+/// let settings = RenderSettings {
+///     release_name: "shop".into(),
+///     namespace: "web".into(),
+///     skip_tests: true,
+///     include_crds: true,
+///     ..RenderSettings::default()
+/// };
+/// let mut settings = settings;
+/// settings.values.values.push("replicas=3".into());
+/// assert_eq!(settings.revision, 1);
+/// ```
 #[derive(Clone)]
 pub struct RenderSettings {
     /// The release name (`helm template NAME`; Helm's default is `release-name`).
@@ -275,6 +290,8 @@ impl Chart {
 
 /// Fetches (or loads) a chart and renders it to objects: CRDs when `include_crds`, the
 /// manifests in Helm's install order, then the hooks with their annotations.
+///
+/// Fetching blocks (see [`fetch_chart`]). Example in the [module documentation](self).
 pub fn render_chart(
     source: &ChartSource,
     settings: &RenderSettings,
@@ -283,6 +300,8 @@ pub fn render_chart(
 }
 
 /// Fetches (or loads) a chart and renders it to the bytes `helm template` prints.
+///
+/// Fetching blocks (see [`fetch_chart`]). Example in the [module documentation](self).
 pub fn template(source: &ChartSource, settings: &RenderSettings) -> Result<String, HelmError> {
     Ok(fetch_chart(source, &settings.fetch)?
         .render(settings)?

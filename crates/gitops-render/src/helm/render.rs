@@ -101,6 +101,22 @@ impl Release {
 
     /// The rendered objects: CRDs, manifests, then hooks (carrying their annotations), each
     /// with its template as origin.
+    ///
+    /// ```
+    /// use gitops_render::helm::{Manifest, Release};
+    /// let r = Release {
+    ///     manifests: vec![Manifest {
+    ///         source: "c/templates/cm.yaml".into(),
+    ///         content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a".into(),
+    ///         kind: "ConfigMap".into(),
+    ///     }],
+    ///     ..Default::default()
+    /// };
+    /// let objects = r.objects()?;
+    /// assert_eq!(objects[0].kind(), "ConfigMap");
+    /// assert_eq!(&*objects[0].origin().unwrap().file, "c/templates/cm.yaml");
+    /// # Ok::<(), gitops_render::helm::HelmError>(())
+    /// ```
     pub fn objects(&self) -> Result<Vec<gitops_core::Object>, HelmError> {
         let mut out = Vec::new();
         let docs = self

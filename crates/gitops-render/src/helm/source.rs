@@ -136,6 +136,18 @@ impl FetchOptions {
 /// Loads a local chart, or fetches one from a repository or registry (through the cache).
 ///
 /// Fetching blocks: call it outside an async runtime (e.g. in `spawn_blocking`).
+///
+/// ```
+/// use gitops_render::helm::{ChartSource, FetchOptions, fetch_chart};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 1.0.0\n")?;
+/// let chart = fetch_chart(&ChartSource::Path(dir.path().into()), &FetchOptions::default())?;
+/// assert_eq!(chart.metadata().version, "1.0.0");
+/// // a repository chart would be
+/// // ChartSource::Repository { url: "https://charts.example.com".into(), chart: "web".into(),
+/// //     version: Some("^1.0".into()) }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fetch_chart(source: &ChartSource, opts: &FetchOptions) -> Result<Chart, HelmError> {
     match source {
         ChartSource::Path(p) => Chart::load(p),
