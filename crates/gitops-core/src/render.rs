@@ -15,6 +15,10 @@ pub struct Rendered {
     /// Every file the render read, relative to [`Artifact::root`], sorted. A new revision that
     /// changes none of them cannot change the output.
     pub inputs: Vec<PathBuf>,
+    /// What the render read from outside the artifact (remote Kustomize bases, charts from
+    /// Helm repositories or OCI registries), as URLs, sorted. When not empty, the output can
+    /// change although no input file did.
+    pub external: Vec<String>,
 }
 
 /// Renders an artifact into objects.
@@ -31,7 +35,7 @@ pub struct Rendered {
 ///     type Error = manifest::LoadError;
 ///     async fn render(&self, _artifact: &Artifact) -> Result<Rendered, Self::Error> {
 ///         let objects = manifest::load_str(self.0, "inline.yaml")?;
-///         Ok(Rendered { objects, inputs: vec![] })
+///         Ok(Rendered { objects, ..Rendered::default() })
 ///     }
 /// }
 ///

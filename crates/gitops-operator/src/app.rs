@@ -352,7 +352,13 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
         }
     };
     let digest = inputs_digest(&artifact.root, &rendered.inputs);
-    ctx.set_inputs(app_key.clone(), rendered.inputs.clone());
+    if rendered.external.is_empty() {
+        ctx.set_inputs(app_key.clone(), rendered.inputs.clone());
+    } else {
+        // The render read remote bases or charts: a new commit that changes none of the local
+        // inputs may still render differently, so the input-closure shortcut never applies.
+        ctx.forget(&app_key);
+    }
 
     let account = app
         .spec

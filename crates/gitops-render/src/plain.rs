@@ -59,12 +59,14 @@ impl PlainRenderer {
         let mut built = HashSet::new();
         let mut objects = Vec::new();
         let mut inputs = Vec::new();
+        let mut external = Vec::new();
         for file in files {
             if let Some(k) = kustomizations.iter().find(|k| file.starts_with(k)) {
                 if built.insert(k.clone()) {
                     let rendered = self.kustomize.render_dir(&artifact.root, k)?;
                     objects.extend(rendered.objects);
                     inputs.extend(rendered.inputs);
+                    external.extend(rendered.external);
                 }
                 continue;
             }
@@ -79,7 +81,13 @@ impl PlainRenderer {
         manifest::check_unique(&objects)?;
         inputs.sort();
         inputs.dedup();
-        Ok(Rendered { objects, inputs })
+        external.sort();
+        external.dedup();
+        Ok(Rendered {
+            objects,
+            inputs,
+            external,
+        })
     }
 }
 

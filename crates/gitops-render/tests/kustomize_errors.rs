@@ -197,17 +197,17 @@ fn kustomization_cycle() {
 }
 
 #[test]
-fn helm_charts_are_not_supported_yet() {
+fn helm_chart_options_not_implemented_are_named() {
     let e = error(
         &[(
             "kustomization.yaml",
-            "helmCharts:\n- name: podinfo\n  repo: https://example.com\n",
+            "helmCharts:\n- name: podinfo\n  repo: https://example.com\n  nameTemplate: x\n",
         )],
         "",
     );
     assert_eq!(
         e,
-        "kustomization.yaml: helmCharts: helmCharts is not supported yet"
+        "kustomization.yaml: helmCharts[0]: nameTemplate is not supported yet"
     );
 }
 

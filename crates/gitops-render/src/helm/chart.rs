@@ -163,6 +163,8 @@ pub(crate) struct ChartData {
     pub files: Vec<ChartFile>,
     /// Default values (a map).
     pub values: Value,
+    /// The text of `values.yaml` (empty when the chart has none).
+    pub values_text: Arc<[u8]>,
     /// `values.schema.json`.
     pub schema: Option<Arc<[u8]>>,
     /// Subcharts found under `charts/`, by directory or archive name.
@@ -322,6 +324,11 @@ impl Chart {
     /// The default values, as JSON.
     pub fn values(&self) -> Json {
         self.inner.values.to_json()
+    }
+
+    /// The text of the chart's `values.yaml` (empty when it has none).
+    pub fn values_text(&self) -> &[u8] {
+        &self.inner.values_text
     }
 
     /// Whether the chart has a `values.schema.json`.
@@ -711,6 +718,7 @@ fn load_files(files: Vec<BufferedFile>, label: &str) -> Result<Chart, HelmError>
     let mut templates = Vec::new();
     let mut chart_files = Vec::new();
     let mut chart_values = Value::empty_map();
+    let mut values_text: Arc<[u8]> = Arc::from(Vec::new());
     let mut schema = None;
     let mut subcharts: BTreeMap<String, Vec<BufferedFile>> = BTreeMap::new();
     for f in files {
@@ -728,6 +736,7 @@ fn load_files(files: Vec<BufferedFile>, label: &str) -> Result<Chart, HelmError>
             "values.yaml" => {
                 chart_values = values::load_values(&f.data, "values.yaml")
                     .map_err(|m| err(format!("cannot load values.yaml: {m}")))?;
+                values_text = Arc::from(f.data);
             }
             "values.schema.json" => schema = Some(Arc::from(f.data)),
             "requirements.yaml" => {
@@ -827,6 +836,7 @@ fn load_files(files: Vec<BufferedFile>, label: &str) -> Result<Chart, HelmError>
             templates,
             files: chart_files,
             values: chart_values,
+            values_text,
             schema,
             dependencies,
             files_object,

@@ -96,11 +96,7 @@ impl ValuesOptions {
         let mut base = values::new_table();
         for path in &self.value_files {
             let data = std::fs::read(path).map_err(|e| HelmError::io(path, e))?;
-            let label = path.display().to_string();
-            let v = values::load_values(&data, &label).map_err(|m| HelmError::Yaml {
-                file: label.clone(),
-                message: format!("failed to parse {label}: {m}"),
-            })?;
+            let v = load_values_file(&data, &path.display().to_string())?;
             if let Some(m) = values::table(&v) {
                 base = values::merge_maps(&base, m);
             }
@@ -157,6 +153,19 @@ impl ValuesOptions {
     pub fn to_json(&self) -> Result<serde_json::Value, HelmError> {
         Ok(Value::Map(self.resolve()?).to_json())
     }
+}
+
+/// Reads a values file as `-f` reads it; `label` names it in errors.
+fn load_values_file(data: &[u8], label: &str) -> Result<Value, HelmError> {
+    values::load_values(data, label).map_err(|m| HelmError::Yaml {
+        file: label.to_owned(),
+        message: format!("failed to parse {label}: {m}"),
+    })
+}
+
+/// A values file read as `-f` reads it, as JSON (for [`ValuesOptions::inline`]).
+pub(crate) fn values_file_json(data: &[u8], label: &str) -> Result<serde_json::Value, HelmError> {
+    Ok(load_values_file(data, label)?.to_json())
 }
 
 /// How to render: `helm template`'s options.

@@ -12,7 +12,9 @@ use super::loader::{Dir, Entry, FileRef, Files, Site};
 use super::resmap::{AddError, ResMap};
 use super::resource::Resource;
 use super::types::{Kustomization, Var};
-use super::{KustomizeError, KustomizeOptions, generators, manifests, plugins, transformers};
+use super::{
+    KustomizeError, KustomizeOptions, generators, helm_charts, manifests, plugins, transformers,
+};
 
 /// What a build accumulates: resources, the transformer configuration and vars.
 #[derive(Debug, Default)]
@@ -108,6 +110,8 @@ pub(crate) fn add_error(site: Site<'_>, e: &AddError) -> KustomizeError {
 pub(crate) struct Builder<'a> {
     pub files: Files<'a>,
     pub options: &'a KustomizeOptions,
+    /// How `helmCharts` fetch charts.
+    pub helm_fetch: &'a crate::helm::FetchOptions,
 }
 
 /// The result of building the root kustomization.
@@ -210,6 +214,7 @@ impl Builder<'_> {
         let crd_config = super::crds::load(self, t)?;
         ra.merge_config(&crd_config, t.site("crds"))?;
         generators::run(self, t, ra)?;
+        helm_charts::run(self, t, ra)?;
         plugins::run_generators(self, t, ra)?;
         for (i, path) in t.k.components.iter().enumerate() {
             let field = format!("components[{i}]");
@@ -230,17 +235,6 @@ impl Builder<'_> {
             field: field.to_owned(),
             what: what.to_owned(),
         };
-        if t.k.helm_charts.is_some() || t.k.helm_globals.is_some() {
-            let field = if t.k.helm_charts.is_some() {
-                "helmCharts"
-            } else {
-                "helmGlobals"
-            };
-            return Err(unsupported(field, "helmCharts"));
-        }
-        if t.k.helm_chart_inflation_generator.is_some() {
-            return Err(unsupported("helmChartInflationGenerator", "helmCharts"));
-        }
         if !t.k.validators.is_empty() {
             return Err(unsupported("validators", "validators (external plugins)"));
         }

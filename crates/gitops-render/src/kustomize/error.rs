@@ -159,6 +159,18 @@ pub enum KustomizeError {
         /// The loader's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A chart of `helmCharts` could not be fetched, loaded or rendered.
+    #[error("{}: {field}: chart {chart}: {source}", file.display())]
+    Helm {
+        /// The kustomization file.
+        file: PathBuf,
+        /// The field, e.g. `helmCharts[0]`.
+        field: String,
+        /// The chart's name.
+        chart: String,
+        /// What went wrong.
+        source: crate::helm::HelmError,
+    },
     /// A resource file does not hold valid manifests.
     #[error("{}: {field}: {source}", file.display())]
     Manifest {

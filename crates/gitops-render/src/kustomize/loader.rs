@@ -70,6 +70,7 @@ pub(crate) struct Files<'a> {
     restrictor: LoadRestrictor,
     remote: Option<&'a dyn RemoteLoader>,
     inputs: BTreeSet<PathBuf>,
+    external: BTreeSet<String>,
 }
 
 impl<'a> Files<'a> {
@@ -89,6 +90,7 @@ impl<'a> Files<'a> {
             restrictor,
             remote,
             inputs: BTreeSet::new(),
+            external: BTreeSet::new(),
         })
     }
 
@@ -107,9 +109,67 @@ impl<'a> Files<'a> {
         }
     }
 
-    /// Every file read from the artifact so far, relative to its root.
-    pub(crate) fn into_inputs(self) -> Vec<PathBuf> {
-        self.inputs.into_iter().collect()
+    /// Every file read from the artifact so far, relative to its root, and every source read
+    /// from outside it (URLs without credentials).
+    pub(crate) fn into_inputs(self) -> (Vec<PathBuf>, Vec<String>) {
+        (
+            self.inputs.into_iter().collect(),
+            self.external.into_iter().collect(),
+        )
+    }
+
+    /// Records a source read from outside the artifact.
+    pub(crate) fn record_external(&mut self, url: &str) {
+        self.external.insert(without_credentials(url));
+    }
+
+    /// The directory `path` (relative to `from`) names, if it exists and is a directory.
+    pub(crate) fn find_dir(
+        &self,
+        from: &Dir,
+        path: &str,
+        site: Site<'_>,
+    ) -> Result<Option<Dir>, KustomizeError> {
+        match self.resolve(from, path, site) {
+            Ok(Entry::Dir(dir)) => Ok(Some(dir)),
+            Ok(Entry::File(_)) | Err(KustomizeError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A directory's place on disk, symlinks resolved (inside its tree), after kustomize's
+    /// load restrictor: it must be in or below `from` unless the restrictor is off.
+    pub(crate) fn disk_dir(
+        &self,
+        from: &Dir,
+        dir: &Dir,
+        site: Site<'_>,
+    ) -> Result<PathBuf, KustomizeError> {
+        let root = &self.trees[dir.tree].root;
+        let canonical = root.canonical(&dir.rel)?;
+        if self.restrictor == LoadRestrictor::None && self.trees[dir.tree].artifact {
+            return Ok(canonical);
+        }
+        let base = self.trees[from.tree].root.canonical(&from.rel)?;
+        if canonical.starts_with(&base) {
+            Ok(canonical)
+        } else {
+            Err(KustomizeError::OutsideRoot {
+                file: site.file.to_path_buf(),
+                field: site.field.to_owned(),
+                path: root.display(&dir.rel),
+                root: self.trees[from.tree].root.display(&from.rel),
+            })
+        }
+    }
+
+    /// Records every file below a directory as an input (a chart read as a whole).
+    pub(crate) fn record_dir(&mut self, dir: &Dir) -> Result<(), KustomizeError> {
+        if self.trees[dir.tree].artifact {
+            let files = self.trees[dir.tree].root.walk(&dir.rel)?;
+            self.inputs.extend(files);
+        }
+        Ok(())
     }
 
     /// How to show a path in a tree to people.
@@ -289,9 +349,10 @@ impl<'a> Files<'a> {
         let target = loader.load(url).map_err(|source| KustomizeError::Remote {
             file: site.file.to_path_buf(),
             field: site.field.to_owned(),
-            url: url.to_owned(),
+            url: without_credentials(url),
             source,
         })?;
+        self.record_external(url);
         let shown = url.split('?').next().unwrap_or(url);
         // Files are named from the repository, which the URL names before the target's path.
         let repository = target
@@ -343,6 +404,18 @@ impl<'a> Files<'a> {
 }
 
 /// Joins lexically, resolving `.` and `..`; `None` when the path leaves the tree.
+/// A URL without the user information of its authority (`https://user:token@host/…`).
+pub(crate) fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 fn normalize(path: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for component in path.components() {

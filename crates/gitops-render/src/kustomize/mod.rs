@@ -52,6 +52,7 @@ mod error;
 mod fieldspec;
 mod generators;
 mod hash;
+mod helm_charts;
 mod loader;
 mod manifests;
 mod merge_keys;
@@ -80,6 +81,7 @@ use serde::{Deserialize, Serialize};
 pub use error::KustomizeError;
 pub use remote::{RemoteLoader, RemoteTarget, RemoteUrl};
 
+use crate::helm::FetchOptions;
 use crate::{RenderError, RenderOptions};
 
 /// kustomize's load restrictor.
@@ -115,6 +117,31 @@ pub struct KustomizeOptions {
     /// Fail when a patch's `target` selects no resource (kustomize silently applies it to
     /// nothing).
     pub strict_patch_targets: bool,
+    /// Whether `helmCharts` render, and whether charts may be fetched.
+    pub helm_charts: HelmChartsPolicy,
+}
+
+/// Whether a kustomization's `helmCharts` render (natively, through [`crate::helm`]: no
+/// helm binary runs, which is why kubectl's `--enable-helm` is not needed), and whether
+/// charts missing from the source tree may be fetched from their `repo`.
+///
+/// ```
+/// use gitops_render::kustomize::{HelmChartsPolicy, KustomizeOptions};
+/// let offline = KustomizeOptions::default().helm_charts(HelmChartsPolicy::LocalOnly);
+/// assert_eq!(serde_json::to_string(&offline.helm_charts)?, r#""localOnly""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HelmChartsPolicy {
+    /// Charts in the source tree, and charts fetched from their `repo` (a Helm repository or
+    /// an `oci://` registry) when they are not.
+    #[default]
+    Enabled,
+    /// Only charts already in the source tree (under `chartHome`): nothing is fetched.
+    LocalOnly,
+    /// `helmCharts` is refused, as kubectl refuses it without `--enable-helm`.
+    Disabled,
 }
 
 impl KustomizeOptions {
@@ -131,6 +158,13 @@ impl KustomizeOptions {
         self.strict_patch_targets = strict;
         self
     }
+
+    /// Sets [`KustomizeOptions::helm_charts`].
+    #[must_use]
+    pub fn helm_charts(mut self, policy: HelmChartsPolicy) -> Self {
+        self.helm_charts = policy;
+        self
+    }
 }
 
 /// Renders the kustomization in an artifact's directory.
@@ -139,6 +173,7 @@ pub struct KustomizeRenderer {
     options: RenderOptions,
     kustomize: KustomizeOptions,
     remote: Option<Arc<dyn RemoteLoader>>,
+    helm_fetch: FetchOptions,
 }
 
 impl std::fmt::Debug for KustomizeRenderer {
@@ -147,6 +182,7 @@ impl std::fmt::Debug for KustomizeRenderer {
             .field("options", &self.options)
             .field("kustomize", &self.kustomize)
             .field("remote", &self.remote.is_some())
+            .field("helm_fetch", &self.helm_fetch)
             .finish()
     }
 }
@@ -158,7 +194,16 @@ impl KustomizeRenderer {
             options,
             kustomize: KustomizeOptions::default(),
             remote: None,
+            helm_fetch: FetchOptions::default(),
         }
+    }
+
+    /// Sets how `helmCharts` fetch charts missing from the source tree (cache directory,
+    /// credentials, limits).
+    #[must_use]
+    pub fn with_helm_fetch(mut self, fetch: FetchOptions) -> Self {
+        self.helm_fetch = fetch;
+        self
     }
 
     /// Sets the Kustomize options.
@@ -190,6 +235,7 @@ impl KustomizeRenderer {
         let mut builder = build::Builder {
             files,
             options: &self.kustomize,
+            helm_fetch: &self.helm_fetch,
         };
         let built = builder.build_root(dir)?;
         let mut objects = Vec::with_capacity(built.resources.len());
@@ -207,9 +253,11 @@ impl KustomizeRenderer {
             objects.push(object);
         }
         manifest::check_unique(&objects)?;
+        let (inputs, external) = builder.files.into_inputs();
         Ok(Rendered {
             objects,
-            inputs: builder.files.into_inputs(),
+            inputs,
+            external,
         })
     }
 }

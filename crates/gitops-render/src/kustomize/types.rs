@@ -44,15 +44,70 @@ pub(crate) struct Kustomization {
     pub bases: Vec<String>,
     pub config_map_generator: Vec<GeneratorArgs>,
     pub secret_generator: Vec<GeneratorArgs>,
-    pub helm_globals: Option<Value>,
-    pub helm_charts: Option<Value>,
-    pub helm_chart_inflation_generator: Option<Value>,
+    pub helm_globals: Option<HelmGlobals>,
+    pub helm_charts: Vec<HelmChart>,
+    pub helm_chart_inflation_generator: Vec<HelmChartArgs>,
     pub generator_options: Option<GeneratorOptions>,
     pub configurations: Vec<String>,
     pub generators: Vec<String>,
     pub transformers: Vec<String>,
     pub validators: Vec<String>,
     pub build_metadata: Vec<String>,
+}
+
+/// `helmGlobals`: where charts are kept.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct HelmGlobals {
+    /// Where charts are looked for (default `charts`, relative to the kustomization).
+    pub chart_home: String,
+    /// Helm's configuration directory (unused: nothing runs the helm binary).
+    pub config_home: String,
+}
+
+/// A `helmCharts` entry (kustomize's `HelmChart`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct HelmChart {
+    pub name: String,
+    pub version: String,
+    pub repo: String,
+    pub release_name: String,
+    pub namespace: String,
+    pub additional_values_files: Vec<String>,
+    pub values_file: String,
+    pub values_inline: Option<Map<String, Value>>,
+    pub values_merge: String,
+    #[serde(rename = "includeCRDs")]
+    pub include_crds: bool,
+    pub skip_hooks: bool,
+    pub api_versions: Vec<String>,
+    pub kube_version: String,
+    pub name_template: String,
+    pub skip_tests: bool,
+    pub debug: bool,
+    pub devel: bool,
+}
+
+/// A deprecated `helmChartInflationGenerator` entry (kustomize's `HelmChartArgs`), folded
+/// into [`HelmChart`] as kustomize folds it.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct HelmChartArgs {
+    pub chart_name: String,
+    pub chart_version: String,
+    #[serde(rename = "chartRepoUrl")]
+    pub chart_repo_url: String,
+    pub chart_home: String,
+    pub chart_repo_name: String,
+    pub helm_bin: String,
+    pub helm_home: String,
+    pub values: String,
+    pub values_local: Option<Map<String, Value>>,
+    pub values_merge: String,
+    pub release_name: String,
+    pub release_namespace: String,
+    pub extra_args: Vec<String>,
 }
 
 /// `metadata` of a kustomization (ignored by the build).
@@ -462,9 +517,9 @@ impl Kustomization {
             "bases" => self.bases = de(v)?,
             "configMapGenerator" => self.config_map_generator = de(v)?,
             "secretGenerator" => self.secret_generator = de(v)?,
-            "helmGlobals" => self.helm_globals = Some(v),
-            "helmCharts" => self.helm_charts = Some(v),
-            "helmChartInflationGenerator" => self.helm_chart_inflation_generator = Some(v),
+            "helmGlobals" => self.helm_globals = de(v)?,
+            "helmCharts" => self.helm_charts = de(v)?,
+            "helmChartInflationGenerator" => self.helm_chart_inflation_generator = de(v)?,
             "generatorOptions" => self.generator_options = de(v)?,
             "configurations" => self.configurations = de(v)?,
             "generators" => self.generators = de(v)?,
@@ -505,6 +560,34 @@ impl Kustomization {
         }
         self.resources.append(&mut self.bases);
         self.images.append(&mut self.image_tags);
+        // kustomize folds the deprecated helmChartInflationGenerator into helmCharts; the
+        // last non-empty homes become the globals unless helmGlobals is set.
+        let mut globals = HelmGlobals::default();
+        for old in &self.helm_chart_inflation_generator {
+            if !old.helm_home.is_empty() {
+                globals.config_home.clone_from(&old.helm_home);
+            }
+            if !old.chart_home.is_empty() {
+                globals.chart_home.clone_from(&old.chart_home);
+            }
+        }
+        if self.helm_globals.is_none()
+            && (!globals.chart_home.is_empty() || !globals.config_home.is_empty())
+        {
+            self.helm_globals = Some(globals);
+        }
+        for old in std::mem::take(&mut self.helm_chart_inflation_generator) {
+            self.helm_charts.push(HelmChart {
+                name: old.chart_name,
+                version: old.chart_version,
+                repo: old.chart_repo_url,
+                values_file: old.values,
+                values_inline: old.values_local,
+                values_merge: old.values_merge,
+                release_name: old.release_name,
+                ..HelmChart::default()
+            });
+        }
         for g in self
             .config_map_generator
             .iter_mut()

@@ -1,9 +1,10 @@
-//! Shared helpers of the Kustomize tests: the corpus, Flux's generated kustomizations, and
-//! `kubectl kustomize` as the reference.
+//! Shared helpers of the Kustomize and Helm tests: the corpus, Flux's generated kustomizations,
+//! `kubectl kustomize` as the reference, and a chart server on 127.0.0.1.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 pub mod corpus;
 pub mod flux;
+pub mod http;
 pub mod kubectl;
 
 use std::path::{Path, PathBuf};
