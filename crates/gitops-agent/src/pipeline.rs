@@ -10,6 +10,7 @@ use gitops_core::sync::{
     self, DriftReport, Observer, SyncError, SyncOptions, SyncReport, SyncRequest,
 };
 use gitops_core::{Artifact, Rendered, Renderer, Source};
+use gitops_render::helm::RenderSettings;
 use gitops_render::{DirRenderer, RenderError, RenderOptions};
 use gitops_source::{AnyError, AnySource};
 
@@ -60,6 +61,9 @@ pub struct Pipeline<C> {
     pub source: AnySource,
     /// How it renders.
     pub render: RenderOptions,
+    /// How Helm charts render (release name, values, flags); `None`: Helm's defaults with the
+    /// chart's name as the release name.
+    pub helm: Option<RenderSettings>,
     /// Where it goes.
     pub cluster: C,
     /// How it is synced.
@@ -89,9 +93,17 @@ where
         Self {
             source,
             render,
+            helm: None,
             cluster,
             options,
         }
+    }
+
+    /// Sets how Helm charts render.
+    #[must_use]
+    pub fn with_helm(mut self, settings: RenderSettings) -> Self {
+        self.helm = Some(settings);
+        self
     }
 
     /// Fetches the source.
@@ -110,14 +122,14 @@ where
         &self,
         artifact: &Artifact,
     ) -> Result<Rendered, CycleError<<C as Applier>::Error>> {
-        DirRenderer::new(self.render.clone())
-            .with_remote_loader(std::sync::Arc::new(crate::GitRemoteLoader::new(
-                None,
-                std::time::Duration::from_secs(60),
-            )))
-            .render(artifact)
-            .await
-            .map_err(CycleError::Render)
+        let mut renderer =
+            DirRenderer::new(self.render.clone()).with_remote_loader(std::sync::Arc::new(
+                crate::GitRemoteLoader::new(None, std::time::Duration::from_secs(60)),
+            ));
+        if let Some(settings) = &self.helm {
+            renderer = renderer.with_helm(settings.clone());
+        }
+        renderer.render(artifact).await.map_err(CycleError::Render)
     }
 
     /// Syncs rendered objects.

@@ -12,7 +12,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "gitops",
     version,
     about,
-    propagate_version = true,
     after_help = "Exit status: 0 success (diff: no differences), 1 differences (diff) or a failed sync, \
 2 bad input or usage, 3 cluster or network error."
 )]
@@ -123,8 +122,8 @@ pub enum Command {
 /// Where desired state comes from: a directory, or a path in a Git repository.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// A directory of manifests.
-    #[arg(value_name = "PATH", required_unless_present = "git")]
+    /// A directory of manifests, a kustomization or a Helm chart; or an oci:// chart reference.
+    #[arg(value_name = "PATH", required_unless_present_any = ["git", "helm_repo"])]
     pub dir: Option<PathBuf>,
     /// A Git repository: https://, http://, ssh://, git@host:org/repo, git://, file:// or a path.
     /// Credentials come from GITOPS_GIT_TOKEN, or GITOPS_GIT_USERNAME and GITOPS_GIT_PASSWORD.
@@ -151,6 +150,59 @@ pub struct SourceArgs {
     /// known_hosts file for SSH.
     #[arg(long, value_name = "FILE", requires = "git")]
     pub known_hosts: Option<PathBuf>,
+    #[command(flatten)]
+    pub helm: HelmArgs,
+}
+
+/// How a Helm chart renders: a PATH (or Git path) holding a Chart.yaml, a chart of a Helm
+/// repository, or an oci:// reference. The flags are `helm template`'s; the namespace is -n.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Helm charts")]
+pub struct HelmArgs {
+    /// A Helm repository to take --chart from. Credentials come from GITOPS_HELM_TOKEN, or
+    /// GITOPS_HELM_USERNAME and GITOPS_HELM_PASSWORD.
+    #[arg(long, value_name = "URL", requires = "chart", conflicts_with_all = ["git", "dir"])]
+    pub helm_repo: Option<String>,
+    /// The chart to take from --helm-repo.
+    #[arg(long, value_name = "NAME", requires = "helm_repo")]
+    pub chart: Option<String>,
+    /// The chart version, or a semver range (--helm-repo and oci://; default: the newest
+    /// stable version).
+    #[arg(long = "version", value_name = "V")]
+    pub chart_version: Option<String>,
+    /// The release name (default: --name where the command has one, else the chart's name).
+    #[arg(long, value_name = "NAME")]
+    pub release_name: Option<String>,
+    /// Values files, merged in order.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set values (a.b=c, a[0]=x, a\.b=c; several separated by commas).
+    #[arg(long = "set", value_name = "K=V")]
+    pub set: Vec<String>,
+    /// Set values as strings.
+    #[arg(long, value_name = "K=V")]
+    pub set_string: Vec<String>,
+    /// Set values from files (K=PATH).
+    #[arg(long, value_name = "K=PATH")]
+    pub set_file: Vec<String>,
+    /// Set JSON values (K=JSON, or a JSON object).
+    #[arg(long, value_name = "K=JSON")]
+    pub set_json: Vec<String>,
+    /// Leave test hooks out.
+    #[arg(long)]
+    pub skip_tests: bool,
+    /// Render the chart's crds/ too (applied first).
+    #[arg(long)]
+    pub include_crds: bool,
+    /// The Kubernetes version charts see (.Capabilities.KubeVersion).
+    #[arg(long, value_name = "V")]
+    pub kube_version: Option<String>,
+    /// Extra API versions charts see (.Capabilities.APIVersions).
+    #[arg(long = "api-versions", value_name = "GROUP/VERSION")]
+    pub api_versions: Vec<String>,
+    /// Talk plain HTTP to an OCI registry.
+    #[arg(long)]
+    pub plain_http: bool,
 }
 
 /// Which revision of a Git repository.

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use gitops_render::RenderOptions;
+use gitops_render::helm::{Auth, ChartSource, FetchOptions, HelmError, RenderSettings};
 use gitops_source::git::SshOptions;
 use gitops_source::{AnySource, GitRef, GitSourceOptions, LocalDir};
 
-use crate::args::{RefArgs, SourceArgs};
+use crate::args::{HelmArgs, RefArgs, SourceArgs};
 use crate::exit::Failure;
 
 /// The Git reference of the flags.
@@ -35,8 +36,23 @@ pub fn git_options(args: &SourceArgs, url: &str, reference: GitRef) -> GitSource
     options
 }
 
-/// The source the arguments name.
-pub fn build(args: &SourceArgs) -> Result<AnySource, Failure> {
+/// The source the arguments name. A chart from a Helm repository or an OCI registry is
+/// pulled (through the cache) and unpacked, and served as a local directory.
+pub async fn build(args: &SourceArgs) -> Result<AnySource, Failure> {
+    if let Some(chart) = remote_chart(args) {
+        let fetch = fetch_options(args);
+        let pulled = tokio::task::spawn_blocking(move || gitops_render::helm::pull(&chart, &fetch))
+            .await
+            .map_err(Failure::cluster)?
+            .map_err(|e| {
+                let bad = !matches!(e, HelmError::Fetch { .. } | HelmError::Io { .. });
+                Failure::classify(e, bad)
+            })?;
+        tracing::info!(chart = %pulled.name, version = %pulled.version, digest = %pulled.digest, "pulled chart");
+        return Ok(AnySource::Dir(
+            LocalDir::new(&pulled.root).path(&pulled.name),
+        ));
+    }
     match (&args.git, &args.dir) {
         (Some(url), _) => {
             let options = git_options(args, url, reference(&args.reference)?);
@@ -47,9 +63,72 @@ pub fn build(args: &SourceArgs) -> Result<AnySource, Failure> {
             Ok(AnySource::Dir(LocalDir::new(root).path(path)))
         }
         (None, None) => Err(Failure::bad_input(anyhow::anyhow!(
-            "give a PATH or --git URL"
+            "give a PATH, --git URL or --helm-repo URL"
         ))),
     }
+}
+
+/// The chart to pull, when the arguments name one in a repository or registry.
+fn remote_chart(args: &SourceArgs) -> Option<ChartSource> {
+    let helm = &args.helm;
+    if let (Some(url), Some(chart)) = (&helm.helm_repo, &helm.chart) {
+        return Some(ChartSource::Repository {
+            url: url.clone(),
+            chart: chart.clone(),
+            version: helm.chart_version.clone(),
+        });
+    }
+    let reference = args.dir.as_ref()?.to_str()?;
+    reference
+        .starts_with("oci://")
+        .then(|| ChartSource::parse(reference, helm.chart_version.as_deref()))
+}
+
+/// How charts are fetched: the cache beside Git's when --cache-dir is given, credentials
+/// from the environment.
+fn fetch_options(args: &SourceArgs) -> FetchOptions {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let auth = match (
+        env("GITOPS_HELM_TOKEN"),
+        env("GITOPS_HELM_USERNAME"),
+        env("GITOPS_HELM_PASSWORD"),
+    ) {
+        (Some(token), _, _) => Some(Auth::Bearer(token)),
+        (None, Some(username), Some(password)) => Some(Auth::Basic { username, password }),
+        _ => None,
+    };
+    FetchOptions {
+        cache_dir: args.cache_dir.as_ref().map(|d| d.join("helm")),
+        auth,
+        plain_http: args.helm.plain_http,
+        ..FetchOptions::default()
+    }
+}
+
+/// `helm template`'s settings from the flags. The release name is --release-name, else
+/// `name` (the sync's), else empty, which renders with the chart's name.
+pub fn helm_settings(args: &SourceArgs, namespace: &str, name: Option<&str>) -> RenderSettings {
+    let helm: &HelmArgs = &args.helm;
+    let mut settings = RenderSettings {
+        release_name: helm
+            .release_name
+            .clone()
+            .or_else(|| name.map(str::to_owned))
+            .unwrap_or_default(),
+        namespace: namespace.to_owned(),
+        kube_version: helm.kube_version.clone(),
+        api_versions: helm.api_versions.clone(),
+        skip_tests: helm.skip_tests,
+        include_crds: helm.include_crds,
+        fetch: fetch_options(args),
+        ..RenderSettings::default()
+    };
+    settings.values.value_files.clone_from(&helm.values);
+    settings.values.values.clone_from(&helm.set);
+    settings.values.string_values.clone_from(&helm.set_string);
+    settings.values.file_values.clone_from(&helm.set_file);
+    settings.values.json_values.clone_from(&helm.set_json);
+    settings
 }
 
 /// The enclosing Git work tree of a directory, if any.
@@ -89,6 +168,9 @@ pub fn render_options(args: &SourceArgs) -> RenderOptions {
     let (None, Some(dir)) = (&args.git, &args.dir) else {
         return RenderOptions::default();
     };
+    if remote_chart(args).is_some() {
+        return RenderOptions::default();
+    }
     // Files are relative to the root; shown from where the user typed the directory.
     let depth = local_root(args, dir).map_or(0, |(_, path)| path.components().count());
     let mut shown = dir.clone();
@@ -102,6 +184,9 @@ pub fn render_options(args: &SourceArgs) -> RenderOptions {
 
 /// A default sync name for a source: the rendered directory's name.
 pub fn default_name(args: &SourceArgs) -> String {
+    if let Some(chart) = &args.helm.chart {
+        return chart.clone();
+    }
     let path = match (&args.git, &args.dir) {
         (Some(url), _) => args
             .sub_path

@@ -1,16 +1,22 @@
-//! [`DirRenderer`]: Kustomize when the directory holds a kustomization, plain manifests
-//! otherwise.
+//! [`DirRenderer`]: Kustomize when the directory holds a kustomization, Helm when it holds a
+//! chart, plain manifests otherwise.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use gitops_core::{Artifact, Rendered, Renderer};
 
+use crate::fs::Root;
+use crate::helm::{Chart, RenderSettings};
 use crate::kustomize::{KustomizeOptions, KustomizeRenderer, RemoteLoader, is_kustomization_dir};
 use crate::{PlainRenderer, RenderError, RenderOptions};
 
 /// Renders an artifact's directory with Kustomize when it holds a `kustomization.yaml`,
-/// `kustomization.yml` or `Kustomization`, and as plain manifests otherwise.
+/// `kustomization.yml` or `Kustomization`; as a Helm chart (like `helm template`) when it
+/// holds a `Chart.yaml`; and as plain manifests otherwise.
+///
+/// Charts render with [`DirRenderer::with_helm`]'s settings; without them, with Helm's
+/// defaults and the chart's name as the release name.
 ///
 /// ```
 /// use gitops_core::Artifact;
@@ -26,12 +32,26 @@ use crate::{PlainRenderer, RenderError, RenderOptions};
 /// let kustomized = renderer.render_blocking(&Artifact::local(dir.path(), "local"))?;
 /// assert_eq!(kustomized.objects[0].name(), "shop"); // kustomize never renames Namespaces
 /// assert_eq!(kustomized.inputs.len(), 2);
+///
+/// let chart = tempfile::tempdir()?;
+/// std::fs::write(chart.path().join("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 1.0.0\n")?;
+/// std::fs::create_dir(chart.path().join("templates"))?;
+/// std::fs::write(chart.path().join("templates/cm.yaml"),
+///     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-{{ .Values.tier }}\n")?;
+/// let mut settings = gitops_render::helm::RenderSettings::default();
+/// settings.release_name = "shop".into();
+/// settings.values.values.push("tier=front".into());
+/// let helm = DirRenderer::new(RenderOptions::default()).with_helm(settings);
+/// let rendered = helm.render_blocking(&Artifact::local(chart.path(), "local"))?;
+/// assert_eq!(rendered.objects[0].name(), "shop-front");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct DirRenderer {
     plain: PlainRenderer,
     kustomize: KustomizeRenderer,
+    options: RenderOptions,
+    helm: Option<RenderSettings>,
 }
 
 impl DirRenderer {
@@ -39,8 +59,21 @@ impl DirRenderer {
     pub fn new(options: RenderOptions) -> Self {
         Self {
             plain: PlainRenderer::new(options.clone()),
-            kustomize: KustomizeRenderer::new(options),
+            kustomize: KustomizeRenderer::new(options.clone()),
+            options,
+            helm: None,
         }
+    }
+
+    /// Sets how charts render (`helm template`'s release name, namespace, values and flags;
+    /// an empty release name stands for the chart's name); the fetch options also serve
+    /// Kustomize's `helmCharts`.
+    #[must_use]
+    pub fn with_helm(mut self, settings: RenderSettings) -> Self {
+        self.kustomize = self.kustomize.with_helm_fetch(settings.fetch.clone());
+        self.plain = self.plain.with_helm_fetch(settings.fetch.clone());
+        self.helm = Some(settings);
+        self
     }
 
     /// Sets the Kustomize options.
@@ -61,11 +94,49 @@ impl DirRenderer {
 
     /// Renders synchronously (the [`Renderer`] implementation runs this on a blocking thread).
     pub fn render_blocking(&self, artifact: &Artifact) -> Result<Rendered, RenderError> {
-        if is_kustomization_dir(&artifact.dir()) {
+        let dir = artifact.dir();
+        if is_kustomization_dir(&dir) {
             self.kustomize.render_blocking(artifact)
+        } else if dir.join("Chart.yaml").is_file() {
+            self.render_chart(artifact)
         } else {
             self.plain.render_blocking(artifact)
         }
+    }
+
+    /// Renders the chart at the artifact's directory.
+    fn render_chart(&self, artifact: &Artifact) -> Result<Rendered, RenderError> {
+        let root = Root::new(&artifact.root, &self.options)?;
+        let rel = root.relative(&artifact.path)?;
+        // Every file of the chart, confined to the root (the chart loader confines links to
+        // the chart itself); `.helmignore` is hidden from the walk but shapes the output.
+        let mut inputs = root.walk(&rel)?;
+        let ignore = rel.join(".helmignore");
+        if artifact.root.join(&ignore).is_file() {
+            inputs.push(ignore);
+            inputs.sort();
+        }
+        let shown = root.display(&rel);
+        let failed = |source| RenderError::Helm {
+            path: shown.clone(),
+            source,
+        };
+        let chart = Chart::load_dir(&artifact.root.join(&rel)).map_err(failed)?;
+        let settings = match &self.helm {
+            Some(settings) if !settings.release_name.is_empty() => {
+                std::borrow::Cow::Borrowed(settings)
+            }
+            other => std::borrow::Cow::Owned(RenderSettings {
+                release_name: chart.name().to_owned(),
+                ..other.clone().unwrap_or_default()
+            }),
+        };
+        let objects = chart.render_objects(&settings).map_err(failed)?;
+        Ok(Rendered {
+            objects,
+            inputs,
+            external: Vec::new(),
+        })
     }
 }
 

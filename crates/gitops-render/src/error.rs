@@ -77,6 +77,14 @@ pub enum RenderError {
     /// A Kustomize build failed.
     #[error(transparent)]
     Kustomize(#[from] crate::kustomize::KustomizeError),
+    /// A Helm chart did not load or render.
+    #[error("{}: {source}", path.display())]
+    Helm {
+        /// The chart's directory.
+        path: PathBuf,
+        /// What Helm's rules refused.
+        source: crate::helm::HelmError,
+    },
     /// The blocking render task panicked or was cancelled.
     #[error("render task failed: {0}")]
     Task(String),

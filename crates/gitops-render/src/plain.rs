@@ -50,6 +50,13 @@ impl PlainRenderer {
         self
     }
 
+    /// Sets how the `helmCharts` of nested kustomizations fetch charts.
+    #[must_use]
+    pub fn with_helm_fetch(mut self, fetch: crate::helm::FetchOptions) -> Self {
+        self.kustomize = self.kustomize.with_helm_fetch(fetch);
+        self
+    }
+
     /// Renders synchronously (the [`Renderer`] implementation runs this on a blocking thread).
     pub fn render_blocking(&self, artifact: &Artifact) -> Result<Rendered, RenderError> {
         let root = Root::new(&artifact.root, &self.options)?;

@@ -12,21 +12,24 @@ use crate::output;
 use crate::progress::Progress;
 
 pub async fn run(global: &Global, args: ApplyArgs) -> Result<u8, Failure> {
-    let source = crate::source::build(&args.source)?;
+    let source = crate::source::build(&args.source).await?;
     let notifier = if args.dry_run {
         Notifier::none()
     } else {
         super::notifier(&args.flags)?
     };
     let target = crate::cluster::connect(global, super::backend_options(&args.flags)).await?;
-    let mut options = super::sync_options(&args.flags, target.namespace(global));
+    let namespace = target.namespace(global);
+    let helm = crate::source::helm_settings(&args.source, &namespace, Some(&args.flags.name));
+    let mut options = super::sync_options(&args.flags, namespace);
     options.dry_run = args.dry_run;
     let pipeline = Pipeline::new(
         source,
         crate::source::render_options(&args.source),
         target.cluster.clone(),
         options,
-    );
+    )
+    .with_helm(helm);
     let result = reconcile(global, &pipeline, &notifier, args.dry_run).await;
     target.close().await;
     notifier.flush(Duration::from_secs(10)).await;

@@ -18,15 +18,20 @@ pub async fn run(global: &Global, args: DiffArgs) -> Result<u8, Failure> {
         .unwrap_or_else(|| crate::source::default_name(&args.source));
     let (title, changes, notes) = match (&args.base, &args.head) {
         (Some(base), Some(head)) if !args.cluster => {
-            let before = render_at(&args, base).await?;
-            let after = render_at(&args, head).await?;
+            let before = render_at(global, &args, &name, base).await?;
+            let after = render_at(global, &args, &name, head).await?;
             let (changes, notes) = pair_generated(compare_sets(&before, &after));
             (format!("`{base}` → `{head}`"), changes, notes)
         }
         (_, head) => {
             let objects = match head {
-                Some(head) => render_at(&args, head).await?,
-                None => super::fetch_and_render(&args.source).await?.1.objects,
+                Some(head) => render_at(global, &args, &name, head).await?,
+                None => {
+                    super::fetch_and_render(global, &args.source, Some(&name))
+                        .await?
+                        .1
+                        .objects
+                }
             };
             (
                 format!("`{name}` against the cluster"),
@@ -69,12 +74,17 @@ fn parse_ref(text: &str) -> Result<GitRef, Failure> {
     }
 }
 
-async fn render_at(args: &DiffArgs, revision: &str) -> Result<Vec<Object>, Failure> {
+async fn render_at(
+    global: &Global,
+    args: &DiffArgs,
+    name: &str,
+    revision: &str,
+) -> Result<Vec<Object>, Failure> {
     let url = args.source.git.as_deref().unwrap_or_default();
     let options = crate::source::git_options(&args.source, url, parse_ref(revision)?);
     let source = AnySource::git(options).map_err(Failure::bad_input)?;
     let artifact = source.fetch().await.map_err(super::classified)?;
-    let rendered = super::renderer(&args.source)
+    let rendered = super::renderer(global, &args.source, Some(name))
         .render(&artifact)
         .await
         .map_err(Failure::bad_input)?;
@@ -96,7 +106,11 @@ async fn against_cluster(
         let namespace = target.namespace(global);
         let cluster = &target.cluster;
         let prepared = cluster.prepare(objects).await.map_err(super::classified)?;
-        gitops_core::plan::plan(&prepared, &Default::default()).map_err(Failure::bad_input)?;
+        // Hooks that do not run during a sync (Helm tests, say) are not desired state.
+        let plan =
+            gitops_core::plan::plan(&prepared, &Default::default()).map_err(Failure::bad_input)?;
+        let skipped: Vec<&gitops_core::ObjectRef> =
+            plan.skipped().iter().map(|s| &s.object).collect();
         let inventory = cluster
             .load_inventory(name, &namespace)
             .await
@@ -105,7 +119,7 @@ async fn against_cluster(
         let id = applyset_id(name, &namespace);
         let desired: Vec<Object> = prepared
             .iter()
-            .filter(|o| !o.has_generated_name())
+            .filter(|o| !o.has_generated_name() && !skipped.contains(&o.reference()))
             .map(|o| label_member(o, &id))
             .collect();
         Differ::diff(cluster, &desired, &inventory)

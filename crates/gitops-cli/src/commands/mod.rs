@@ -52,22 +52,29 @@ pub fn style(global: &Global) -> Style {
     }
 }
 
-/// Fetches and renders what the source arguments name (no cluster needed).
-pub async fn fetch_and_render(args: &SourceArgs) -> Result<(Artifact, Rendered), Failure> {
-    let source = crate::source::build(args)?;
+/// Fetches and renders what the source arguments name (no cluster needed); `name` is the
+/// sync's name where the command has one (the default Helm release name).
+pub async fn fetch_and_render(
+    global: &Global,
+    args: &SourceArgs,
+    name: Option<&str>,
+) -> Result<(Artifact, Rendered), Failure> {
+    let source = crate::source::build(args).await?;
     let artifact = source.fetch().await.map_err(classified)?;
-    let rendered = renderer(args)
+    let rendered = renderer(global, args, name)
         .render(&artifact)
         .await
         .map_err(Failure::bad_input)?;
     Ok((artifact, rendered))
 }
 
-/// The renderer for the source arguments: Kustomize or plain, remote bases through Git.
-pub fn renderer(args: &SourceArgs) -> DirRenderer {
+/// The renderer for the source arguments: Kustomize, Helm or plain, remote bases through Git.
+pub fn renderer(global: &Global, args: &SourceArgs, name: Option<&str>) -> DirRenderer {
     let loader = gitops_agent::GitRemoteLoader::new(args.cache_dir.clone(), args.git_timeout);
+    let namespace = global.namespace.as_deref().unwrap_or("default");
     DirRenderer::new(crate::source::render_options(args))
         .with_remote_loader(std::sync::Arc::new(loader))
+        .with_helm(crate::source::helm_settings(args, namespace, name))
 }
 
 /// The backend options of the apply flags.

@@ -10,7 +10,7 @@ use crate::output;
 
 pub async fn run(global: &Global, command: SourceCommand) -> Result<u8, Failure> {
     let SourceCommand::Get(args) = command;
-    let source = crate::source::build(&args.source)?;
+    let source = crate::source::build(&args.source).await?;
     let artifact = source.fetch().await.map_err(super::classified)?;
     let text = match global.output {
         Some(Format::Json) => output::json(&artifact)?,

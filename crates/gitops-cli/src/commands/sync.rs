@@ -10,16 +10,19 @@ use crate::exit::{self, Failure};
 use crate::output;
 
 pub async fn run(global: &Global, args: SyncArgs) -> Result<u8, Failure> {
-    let source = crate::source::build(&args.source)?;
+    let source = crate::source::build(&args.source).await?;
     let notifier = super::notifier(&args.flags)?;
     let target = crate::cluster::connect(global, super::backend_options(&args.flags)).await?;
-    let options = super::sync_options(&args.flags, target.namespace(global));
+    let namespace = target.namespace(global);
+    let helm = crate::source::helm_settings(&args.source, &namespace, Some(&args.flags.name));
+    let options = super::sync_options(&args.flags, namespace);
     let pipeline = Pipeline::new(
         source,
         crate::source::render_options(&args.source),
         target.cluster.clone(),
         options,
-    );
+    )
+    .with_helm(helm);
     let loop_options = LoopOptions {
         interval: args.interval,
         self_heal: !args.no_self_heal,

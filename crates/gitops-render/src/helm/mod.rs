@@ -47,7 +47,7 @@ pub use error::HelmError;
 pub use gitops_gotemplate::helm::LookupFn;
 pub use ignore::{BadPattern, IgnoreRules, go_match};
 pub use render::{Hook, INSTALL_ORDER, Manifest, Release};
-pub use source::{Auth, ChartSource, FetchOptions, fetch_chart};
+pub use source::{Auth, ChartSource, FetchOptions, PulledChart, fetch_chart, pull};
 
 use gitops_gotemplate::Value;
 use gitops_gotemplate::value::Map;

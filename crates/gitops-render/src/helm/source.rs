@@ -166,6 +166,96 @@ pub fn fetch_chart(source: &ChartSource, opts: &FetchOptions) -> Result<Chart, H
     }
 }
 
+/// A chart fetched from a repository or registry and unpacked on disk, as `helm pull --untar`
+/// leaves it: `root/<name>/Chart.yaml`. The directory is keyed by the archive's digest in the
+/// cache, so it never changes once written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledChart {
+    /// The directory that holds the chart's directory.
+    pub root: PathBuf,
+    /// The chart's name (its directory inside `root`).
+    pub name: String,
+    /// The chart's version.
+    pub version: String,
+    /// `sha256:<hex>` of the archive.
+    pub digest: String,
+}
+
+impl PulledChart {
+    /// The chart's directory.
+    pub fn dir(&self) -> PathBuf {
+        self.root.join(&self.name)
+    }
+}
+
+/// Fetches a chart from a repository or registry (through the cache) and unpacks it under
+/// the cache directory. The archive is checked as [`fetch_chart`] checks it (digest, size,
+/// paths that would leave the chart) before anything is written.
+///
+/// Blocks, like [`fetch_chart`].
+///
+/// ```no_run
+/// use gitops_render::helm::{ChartSource, FetchOptions, pull};
+/// let source = ChartSource::parse("oci://ghcr.io/stefanprodan/charts/podinfo", Some("6.x"));
+/// let pulled = pull(&source, &FetchOptions::default())?;
+/// println!("{} {} in {}", pulled.name, pulled.version, pulled.dir().display());
+/// # Ok::<(), gitops_render::helm::HelmError>(())
+/// ```
+pub fn pull(source: &ChartSource, opts: &FetchOptions) -> Result<PulledChart, HelmError> {
+    let (bytes, label) = match source {
+        ChartSource::Path(p) => {
+            return Err(HelmError::Invalid(format!(
+                "{}: a local chart needs no pull",
+                p.display()
+            )));
+        }
+        ChartSource::Repository {
+            url,
+            chart,
+            version,
+        } => fetch_from_repo(url, chart, version.as_deref(), opts)?,
+        ChartSource::Oci { reference, version } => oci::pull(reference, version.as_deref(), opts)?,
+    };
+    let chart = Chart::from_archive(&bytes, &label)?;
+    let hex = sha256_hex(&bytes);
+    let name = chart.name().to_owned();
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(HelmError::archive(
+            &label,
+            format!("invalid chart name {name:?}"),
+        ));
+    }
+    let base = opts.cache_root().join("untar");
+    let root = base.join(&hex);
+    let pulled = PulledChart {
+        root: root.clone(),
+        name: name.clone(),
+        version: chart.metadata().version.clone(),
+        digest: format!("sha256:{hex}"),
+    };
+    if root.join(&name).join("Chart.yaml").is_file() {
+        return Ok(pulled);
+    }
+    let tmp = base.join(format!("{hex}.tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    for file in super::archive::read_archive(&bytes, &label)? {
+        let path = tmp.join(&name).join(&file.name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| HelmError::io(dir, e))?;
+        }
+        std::fs::write(&path, &file.data).map_err(|e| HelmError::io(&path, e))?;
+    }
+    match std::fs::rename(&tmp, &root) {
+        Ok(()) => Ok(pulled),
+        // another process unpacked the same archive first
+        Err(_) if root.join(&name).join("Chart.yaml").is_file() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(pulled)
+        }
+        Err(e) => Err(HelmError::io(&root, e)),
+    }
+}
+
 fn client(opts: &FetchOptions) -> Result<reqwest::blocking::Client, HelmError> {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // another thread may win the race; either way ring is installed
