@@ -1,9 +1,9 @@
-//! Hashes, random values, UUIDs and certificates.
+//! Hashes, random values, UUIDs, passwords, AES and certificates.
 //!
-//! Certificates are generated with rcgen (ECDSA P-256 keys; Sprig makes RSA keys, which
-//! ring cannot generate): the output has Sprig's shape (`.Cert`, `.Key` PEM strings).
+//! Certificates are made as Sprig makes them (RSA 2048 keys, `.Cert` and `.Key` PEM strings),
+//! signed with rcgen; keys come from [`super::keys`].
 
-use super::{ArgType::*, FuncMap, arg_int, arg_str, ferr, reg};
+use super::{ArgType::*, FuncMap, arg_int, arg_str, ferr, keys, reg};
 use crate::error::Error;
 use crate::value::{MethodSig, Object, Value};
 use base64::Engine as _;
@@ -109,6 +109,7 @@ fn gen_cert(
     days: i64,
     ca: Option<&Certificate>,
     is_ca: bool,
+    key: Option<&str>,
 ) -> Result<Value, Error> {
     let err = |e: rcgen::Error| ferr(format!("error generating certificate: {e}"));
     let mut sans: Vec<String> = names(dns);
@@ -146,7 +147,12 @@ fn gen_cert(
             rcgen::ExtendedKeyUsagePurpose::ClientAuth,
         ];
     }
-    let key = rcgen::KeyPair::generate().map_err(err)?;
+    let key = match key {
+        Some(pem) => {
+            keys::parse(pem).map_err(|e| ferr(format!("error parsing private key: {e}")))?
+        }
+        None => keys::rsa(2048).map_err(|e| ferr(format!("error generating rsa key: {e}")))?,
+    };
     let cert = match ca {
         Some(Certificate {
             params: Some(cp),
@@ -154,21 +160,218 @@ fn gen_cert(
             ..
         }) => {
             let issuer = rcgen::Issuer::new(cp.clone(), ck.as_ref());
-            params.signed_by(&key, &issuer).map_err(err)?
+            params.signed_by(&key.pair, &issuer).map_err(err)?
         }
-        Some(_) => {
-            return Err(ferr(
-                "error parsing CA: only CAs made by genCA in the same run can sign",
-            ));
+        Some(other) => {
+            // A CA from buildCustomCert: read from its PEM.
+            let ca_key = keys::parse(&other.key)
+                .map_err(|e| ferr(format!("error parsing private key: {e}")))?;
+            let issuer = rcgen::Issuer::from_ca_cert_pem(&other.cert, &ca_key.pair)
+                .map_err(|e| ferr(format!("error parsing certificate: {e}")))?;
+            params.signed_by(&key.pair, &issuer).map_err(err)?
         }
-        None => params.self_signed(&key).map_err(err)?,
+        None => params.self_signed(&key.pair).map_err(err)?,
     };
     Ok(Value::Object(Arc::new(Certificate {
         cert: cert.pem(),
-        key: key.serialize_pem(),
+        key: key.pem,
         params: Some(params),
-        key_pair: Some(Arc::new(key)),
+        key_pair: Some(Arc::new(key.pair)),
     })))
+}
+
+/// Sprig's `buildCustomCert`: a certificate object from a base64 PEM certificate and key.
+fn build_custom_cert(b64cert: &str, b64key: &str) -> Result<Value, Error> {
+    let std = base64::engine::general_purpose::STANDARD;
+    let cert = std
+        .decode(b64cert)
+        .map_err(|_| ferr("unable to decode base64 certificate"))?;
+    let key = std
+        .decode(b64key)
+        .map_err(|_| ferr("unable to decode base64 private key"))?;
+    let cert = String::from_utf8_lossy(&cert).into_owned();
+    let key = String::from_utf8_lossy(&key).into_owned();
+    if !cert.contains("-----BEGIN ") {
+        return Err(ferr("unable to decode certificate"));
+    }
+    let parsed = keys::parse(&key).map_err(|e| ferr(format!("error parsing private key: {e}")))?;
+    rcgen::Issuer::from_ca_cert_pem(&cert, &parsed.pair)
+        .map_err(|e| ferr(format!("error parsing certificate: decodedCert.Bytes: {e}")))?;
+    Ok(Value::Object(Arc::new(Certificate {
+        cert,
+        key,
+        params: None,
+        key_pair: None,
+    })))
+}
+
+/// bcrypt at Go's default cost, in the `$2a$` form Go writes.
+fn bcrypt(input: &str) -> String {
+    match bcrypt::hash_with_result(input, 10) {
+        Ok(h) => h.format_for_version(bcrypt::Version::TwoA),
+        Err(e) => format!("failed to encrypt string with bcrypt: {e}"),
+    }
+}
+
+/// The key Sprig's AES functions use: the password's bytes, cut or zero-padded to 32.
+fn aes_key(password: &str) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    let n = password.len().min(32);
+    key[..n].copy_from_slice(&password.as_bytes()[..n]);
+    key
+}
+
+/// Sprig's `encryptAES`: AES-256-CBC with PKCS #7 padding and a random IV, base64 of IV and
+/// ciphertext.
+fn encrypt_aes(password: &str, plaintext: &str) -> Result<String, Error> {
+    use cbc::cipher::{BlockModeEncrypt as _, KeyIvInit as _, block_padding::Pkcs7};
+    if plaintext.is_empty() {
+        return Ok(String::new());
+    }
+    let mut iv = [0u8; 16];
+    getrandom::fill(&mut iv).map_err(|e| ferr(e.to_string()))?;
+    let encryptor = cbc::Encryptor::<aes::Aes256>::new(&aes_key(password).into(), &iv.into());
+    let mut out = iv.to_vec();
+    out.extend(encryptor.encrypt_padded_vec::<Pkcs7>(plaintext.as_bytes()));
+    Ok(base64::engine::general_purpose::STANDARD.encode(out))
+}
+
+/// Sprig's `decryptAES`, with Go's runtime errors where Sprig's code would panic.
+fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, Error> {
+    use cbc::cipher::{BlockModeDecrypt as _, KeyIvInit as _, block_padding::NoPadding};
+    if crypt64.is_empty() {
+        return Ok(String::new());
+    }
+    let crypt = base64::engine::general_purpose::STANDARD
+        .decode(crypt64)
+        .map_err(|e| ferr(go_base64_error(crypt64, &e)))?;
+    if crypt.len() < 16 {
+        return Err(ferr(format!(
+            "runtime error: slice bounds out of range [:16] with capacity {}",
+            crypt.len()
+        )));
+    }
+    let (iv, body) = crypt.split_at(16);
+    if body.len() % 16 != 0 {
+        return Err(ferr("crypto/cipher: input not full blocks"));
+    }
+    if body.is_empty() {
+        return Err(ferr("runtime error: index out of range [-1]"));
+    }
+    let iv: [u8; 16] = iv.try_into().map_err(|_| ferr("invalid IV"))?;
+    let decryptor = cbc::Decryptor::<aes::Aes256>::new(&aes_key(password).into(), &iv.into());
+    let plain = decryptor
+        .decrypt_padded_vec::<NoPadding>(body)
+        .map_err(|e| ferr(e.to_string()))?;
+    let pad = usize::from(plain[plain.len() - 1]);
+    if pad > plain.len() {
+        return Err(ferr(format!(
+            "runtime error: slice bounds out of range [:{}]",
+            plain.len() as i64 - pad as i64
+        )));
+    }
+    Ok(String::from_utf8_lossy(&plain[..plain.len() - pad]).into_owned())
+}
+
+/// Go's message for invalid base64: the offset of the first bad byte.
+fn go_base64_error(input: &str, e: &base64::DecodeError) -> String {
+    let at = match e {
+        base64::DecodeError::InvalidByte(at, _) | base64::DecodeError::InvalidLastSymbol(at, _) => {
+            *at
+        }
+        _ => input.len(),
+    };
+    format!("illegal base64 data at input byte {at}")
+}
+
+/// The Master Password algorithm's templates (Sprig's `derivePassword`).
+fn password_templates(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "maximum" => &["anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno"],
+        "long" => &[
+            "CvcvnoCvcvCvcv",
+            "CvcvCvcvnoCvcv",
+            "CvcvCvcvCvcvno",
+            "CvccnoCvcvCvcv",
+            "CvccCvcvnoCvcv",
+            "CvccCvcvCvcvno",
+            "CvcvnoCvccCvcv",
+            "CvcvCvccnoCvcv",
+            "CvcvCvccCvcvno",
+            "CvcvnoCvcvCvcc",
+            "CvcvCvcvnoCvcc",
+            "CvcvCvcvCvccno",
+            "CvccnoCvccCvcv",
+            "CvccCvccnoCvcv",
+            "CvccCvccCvcvno",
+            "CvcvnoCvccCvcc",
+            "CvcvCvccnoCvcc",
+            "CvcvCvccCvccno",
+            "CvccnoCvcvCvcc",
+            "CvccCvcvnoCvcc",
+            "CvccCvcvCvccno",
+        ],
+        "medium" => &["CvcnoCvc", "CvcCvcno"],
+        "short" => &["Cvcn"],
+        "basic" => &["aaanaaan", "aannaaan", "aaannaaa"],
+        "pin" => &["nnnn"],
+        _ => return None,
+    })
+}
+
+/// The characters each template letter stands for.
+fn password_characters(class: u8) -> &'static [u8] {
+    match class {
+        b'V' => b"AEIOU",
+        b'C' => b"BCDFGHJKLMNPQRSTVWXYZ",
+        b'v' => b"aeiou",
+        b'c' => b"bcdfghjklmnpqrstvwxyz",
+        b'A' => b"AEIOUBCDFGHJKLMNPQRSTVWXYZ",
+        b'a' => b"AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz",
+        b'n' => b"0123456789",
+        b'o' => b"@&%?,=[]_:-+*$#!'^~;()/.",
+        _ => b"AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz0123456789!@#$%^&*()",
+    }
+}
+
+/// Sprig's `derivePassword`: the Master Password algorithm (scrypt N=32768, r=8, p=2 over the
+/// user name, then HMAC-SHA256 over the site and counter picking a template and characters).
+fn derive_password(counter: u32, kind: &str, password: &str, user: &str, site: &str) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    const SEED: &[u8] = b"com.lyndir.masterpassword";
+    let Some(templates) = password_templates(kind) else {
+        return format!("cannot find password template {kind}");
+    };
+    let mut salt = SEED.to_vec();
+    salt.extend((user.len() as u32).to_be_bytes());
+    salt.extend(user.as_bytes());
+    let mut key = [0u8; 64];
+    let derived = scrypt::Params::new(15, 8, 2)
+        .map_err(|e| e.to_string())
+        .and_then(|params| {
+            scrypt::scrypt(password.as_bytes(), &salt, &params, &mut key).map_err(|e| e.to_string())
+        });
+    if let Err(e) = derived {
+        return format!("failed to derive password: {e}");
+    }
+    let mut data = SEED.to_vec();
+    data.extend((site.len() as u32).to_be_bytes());
+    data.extend(site.as_bytes());
+    data.extend(counter.to_be_bytes());
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key) else {
+        return "failed to derive password: bad key".to_owned();
+    };
+    mac.update(&data);
+    let seed = mac.finalize().into_bytes();
+    let template = templates[usize::from(seed[0]) % templates.len()];
+    template
+        .bytes()
+        .enumerate()
+        .map(|(i, class)| {
+            let chars = password_characters(class);
+            char::from(chars[usize::from(seed[i + 1]) % chars.len()])
+        })
+        .collect()
 }
 
 pub(crate) fn register(m: &mut FuncMap) {
@@ -199,18 +402,16 @@ pub(crate) fn register(m: &mut FuncMap) {
         ))
     });
     reg(m, "genPrivateKey", &[Text], |a| {
-        let alg: &'static rcgen::SignatureAlgorithm = match arg_str(&a[0]) {
-            "ecdsa" | "" => &rcgen::PKCS_ECDSA_P256_SHA256,
-            "ed25519" => &rcgen::PKCS_ED25519,
-            "rsa" | "dsa" => {
-                return Ok(Value::str(
-                    "genPrivateKey: rsa and dsa keys are not supported",
-                ));
-            }
-            _ => return Ok(Value::str("Unknown type")),
+        let key = match arg_str(&a[0]) {
+            "rsa" => keys::rsa(4096).map(|k| k.pem),
+            "dsa" => keys::dsa_pem(),
+            "ecdsa" => keys::ecdsa().map(|k| k.pem),
+            "ed25519" => keys::ed25519().map(|k| k.pem),
+            other => return Ok(Value::from(format!("Unknown type {other}"))),
         };
-        let k = rcgen::KeyPair::generate_for(alg).map_err(|e| ferr(e.to_string()))?;
-        Ok(Value::from(k.serialize_pem()))
+        Ok(Value::from(key.unwrap_or_else(|e| {
+            format!("failed to generate private key: {e}")
+        })))
     });
     reg(m, "genCA", &[Text, Int], |a| {
         gen_cert(
@@ -220,22 +421,65 @@ pub(crate) fn register(m: &mut FuncMap) {
             arg_int(&a[1]),
             None,
             true,
+            None,
+        )
+    });
+    reg(m, "genCAWithKey", &[Text, Int, Text], |a| {
+        gen_cert(
+            arg_str(&a[0]),
+            &Value::Nil,
+            &Value::Nil,
+            arg_int(&a[1]),
+            None,
+            true,
+            Some(arg_str(&a[2])),
         )
     });
     reg(m, "genSelfSignedCert", &[Text, List, List, Int], |a| {
-        gen_cert(arg_str(&a[0]), &a[1], &a[2], arg_int(&a[3]), None, false)
+        gen_cert(
+            arg_str(&a[0]),
+            &a[1],
+            &a[2],
+            arg_int(&a[3]),
+            None,
+            false,
+            None,
+        )
     });
     reg(
         m,
-        "genSignedCert",
-        &[Text, List, List, Int, Named("sprig.certificate")],
+        "genSelfSignedCertWithKey",
+        &[Text, List, List, Int, Text],
         |a| {
+            gen_cert(
+                arg_str(&a[0]),
+                &a[1],
+                &a[2],
+                arg_int(&a[3]),
+                None,
+                false,
+                Some(arg_str(&a[4])),
+            )
+        },
+    );
+    reg(m, "buildCustomCert", &[Text, Text], |a| {
+        build_custom_cert(arg_str(&a[0]), arg_str(&a[1]))
+    });
+    for (name, with_key) in [("genSignedCert", false), ("genSignedCertWithKey", true)] {
+        let mut params = vec![Text, List, List, Int, Named("sprig.certificate")];
+        if with_key {
+            params.push(Text);
+        }
+        let label = name.to_owned();
+        reg(m, name, &params, move |a| {
             let ca = match &a[4] {
                 Value::Object(o) => o.as_any().and_then(|x| x.downcast_ref::<Certificate>()),
                 _ => None,
             };
             let Some(ca) = ca else {
-                return Err(ferr("genSignedCert: pass the CA object returned by genCA"));
+                return Err(ferr(format!(
+                    "{label}: pass a certificate from genCA or buildCustomCert"
+                )));
             };
             gen_cert(
                 arg_str(&a[0]),
@@ -244,34 +488,40 @@ pub(crate) fn register(m: &mut FuncMap) {
                 arg_int(&a[3]),
                 Some(ca),
                 false,
+                a.get(5).map(arg_str),
             )
+        });
+    }
+    reg(m, "bcrypt", &[Text], |a| {
+        Ok(Value::from(bcrypt(arg_str(&a[0]))))
+    });
+    reg(m, "htpasswd", &[Text, Text], |a| {
+        let user = arg_str(&a[0]);
+        Ok(Value::from(if user.contains(':') {
+            format!("invalid username: {user}")
+        } else {
+            format!("{user}:{}", bcrypt(arg_str(&a[1])))
+        }))
+    });
+    reg(m, "encryptAES", &[Text, Text], |a| {
+        encrypt_aes(arg_str(&a[0]), arg_str(&a[1])).map(Value::from)
+    });
+    reg(m, "decryptAES", &[Text, Text], |a| {
+        decrypt_aes(arg_str(&a[0]), arg_str(&a[1])).map(Value::from)
+    });
+    reg(
+        m,
+        "derivePassword",
+        &[Uint32, Text, Text, Text, Text],
+        |a| {
+            let counter = u32::try_from(arg_int(&a[0])).unwrap_or_default();
+            Ok(Value::from(derive_password(
+                counter,
+                arg_str(&a[1]),
+                arg_str(&a[2]),
+                arg_str(&a[3]),
+                arg_str(&a[4]),
+            )))
         },
     );
-    reg(m, "htpasswd", &[Text, Text], |a| {
-        // Sprig uses bcrypt; a SHA1 variant keeps the htpasswd shape without a bcrypt dependency.
-        let d = sha1::Sha1::digest(arg_str(&a[1]).as_bytes());
-        Ok(Value::from(format!(
-            "{}:{{SHA}}{}",
-            arg_str(&a[0]),
-            base64::engine::general_purpose::STANDARD.encode(d)
-        )))
-    });
-    for name in [
-        "bcrypt",
-        "encryptAES",
-        "decryptAES",
-        "derivePassword",
-        "buildCustomCert",
-        "genCAWithKey",
-        "genSelfSignedCertWithKey",
-        "genSignedCertWithKey",
-    ] {
-        let n = name.to_string();
-        m.insert(
-            name.to_string(),
-            super::Function::new(vec![], Some(Any), move |_| {
-                Err(ferr(format!("{n} is not supported by gitops-gotemplate")))
-            }),
-        );
-    }
 }

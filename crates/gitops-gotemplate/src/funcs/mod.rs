@@ -7,6 +7,7 @@ pub(crate) mod dates;
 pub(crate) mod defaults;
 pub(crate) mod dicts;
 pub(crate) mod encoding;
+pub(crate) mod keys;
 pub(crate) mod lists;
 pub(crate) mod math;
 pub(crate) mod regex;
