@@ -1,7 +1,7 @@
 //! Dates: Go's `time.Time` printing and layouts, and Sprig's date functions.
 //!
-//! The local time zone is UTC (as in CI containers); named zones other than UTC fall back
-//! to UTC, as Sprig does when a zone cannot be loaded.
+//! Zones come from the system's time zone database (through jiff): `Local` is `$TZ` or
+//! `/etc/localtime`, as Go's; a zone that cannot be loaded falls back to UTC, as Sprig does.
 
 use super::{ArgType::*, FuncMap, arg_str, ferr, reg};
 use crate::value::{GoTime, Str, Value};
@@ -16,12 +16,26 @@ fn now() -> GoTime {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    GoTime {
-        unix: d.as_secs() as i64,
-        nanos: d.subsec_nanos(),
-        offset: 0,
-        zone: Str::from("UTC"),
-    }
+    in_zone(
+        GoTime {
+            unix: d.as_secs() as i64,
+            nanos: d.subsec_nanos(),
+            offset: 0,
+            zone: Str::from("UTC"),
+        },
+        "Local",
+    )
+}
+
+/// The zone a name loads (Go's `time.LoadLocation`, `Local` for the local zone); `None` for
+/// UTC, and for names that do not load (Sprig then uses UTC).
+fn zone_named(name: &str) -> Option<jiff::tz::TimeZone> {
+    let tz = match name {
+        "" | "UTC" => return None,
+        "Local" => jiff::tz::TimeZone::system(),
+        other => jiff::tz::TimeZone::get(other).ok()?,
+    };
+    (tz != jiff::tz::TimeZone::UTC).then_some(tz)
 }
 
 /// Days since 1970-01-01 to (year, month, day).
@@ -282,11 +296,44 @@ fn to_time(v: &Value) -> GoTime {
 }
 
 fn in_zone(t: GoTime, zone: &str) -> GoTime {
-    let _ = zone;
-    GoTime {
+    let utc = |t: GoTime| GoTime {
         offset: 0,
         zone: Str::from("UTC"),
         ..t
+    };
+    let Some(tz) = zone_named(zone) else {
+        return utc(t);
+    };
+    let Ok(at) = jiff::Timestamp::new(t.unix, 0) else {
+        return utc(t);
+    };
+    let info = tz.to_offset_info(at);
+    GoTime {
+        offset: info.offset().seconds(),
+        zone: Str::from(info.abbreviation()),
+        ..t
+    }
+}
+
+/// A wall time read without a zone, placed in the local zone (Go's `time.ParseInLocation`
+/// with `time.Local`).
+fn in_local_wall_time(t: GoTime) -> GoTime {
+    let Some(tz) = zone_named("Local") else {
+        return t;
+    };
+    let wall = jiff::Timestamp::new(t.unix, 0).map(|ts| ts.to_zoned(jiff::tz::TimeZone::UTC));
+    let Ok(wall) = wall else {
+        return t;
+    };
+    match tz.to_ambiguous_timestamp(wall.datetime()).compatible() {
+        Ok(at) => in_zone(
+            GoTime {
+                unix: at.as_second(),
+                ..t
+            },
+            "Local",
+        ),
+        Err(_) => t,
     }
 }
 
@@ -552,10 +599,15 @@ fn parse_layout(layout: &str, value: &str) -> Option<GoTime> {
         return None;
     }
     let unix = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - i64::from(off);
-    Some(GoTime {
+    let t = GoTime {
         unix,
         nanos: 0,
         offset: off,
         zone: Str::from(if off == 0 { "UTC" } else { "" }),
+    };
+    Some(if layout.contains("Z07:00") {
+        t
+    } else {
+        in_local_wall_time(t)
     })
 }
