@@ -409,3 +409,94 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookup_reads_the_live_cluster_only_when_asked() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::{Api, PostParams};
+
+    let env = Env::start().await;
+    let api: Api<ConfigMap> = Api::namespaced(env.cluster.client(), "default");
+    let existing: ConfigMap = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "existing", "namespace": "default"},
+        "data": {"token": "kept-across-upgrades"},
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &existing).await.unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = tmp.path().join("lookup");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: lookup\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        concat!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-seen\n",
+            "data:\n",
+            "  token: {{ dig \"data\" \"token\" \"none\" (lookup \"v1\" \"ConfigMap\" .Release.Namespace \"existing\") | quote }}\n",
+            "  missing: {{ lookup \"v1\" \"ConfigMap\" .Release.Namespace \"nope\" | len | quote }}\n",
+            "  namespaces: {{ gt (len (dig \"items\" list (lookup \"v1\" \"Namespace\" \"\" \"\"))) 0 | quote }}\n",
+        ),
+    )
+    .unwrap();
+
+    let out = env
+        .gitops()
+        .arg("apply")
+        .arg(&chart)
+        .args(["--name", "with", "-n", "default", "--helm-lookup"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = env
+        .object("ConfigMap", "default", "with-seen")
+        .expect("applied");
+    assert_eq!(seen["data"]["token"], "kept-across-upgrades");
+    assert_eq!(seen["data"]["missing"], "0");
+    assert_eq!(seen["data"]["namespaces"], "true");
+
+    // Without the flag, lookup finds nothing (helm template's behaviour).
+    let out = env
+        .gitops()
+        .arg("apply")
+        .arg(&chart)
+        .args(["--name", "without", "-n", "default"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = env
+        .object("ConfigMap", "default", "without-seen")
+        .expect("applied");
+    assert_eq!(seen["data"]["token"], "none");
+    assert_eq!(seen["data"]["namespaces"], "false");
+
+    // A diff with the flag sees no change; render has no cluster to read.
+    let out = env
+        .gitops()
+        .arg("diff")
+        .arg(&chart)
+        .args(["--name", "with", "-n", "default", "--helm-lookup"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = env
+        .gitops()
+        .arg("render")
+        .arg(&chart)
+        .arg("--helm-lookup")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--helm-lookup"), "{}", stderr(&out));
+}

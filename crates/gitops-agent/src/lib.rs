@@ -27,12 +27,14 @@
 //! # });
 //! ```
 
+mod lookup;
 pub mod notify;
 mod pipeline;
 mod remote;
 mod run;
 mod tls;
 
+pub use lookup::helm_lookup;
 pub use notify::{Event, EventKind, Notifier, NotifyOptions, Target};
 pub use pipeline::{CycleError, Pipeline, events, failure_event, now};
 pub use remote::GitRemoteLoader;

@@ -445,3 +445,46 @@ async fn the_inventory_may_live_in_a_namespace_the_sync_creates() {
     let again = sync(&backend, objects, "v1", &options).await;
     assert_eq!(again.counts.unchanged, 2);
 }
+
+#[tokio::test]
+async fn lookup_reads_objects_and_lists_as_helm_does() {
+    let (_tc, cluster) = start().await;
+    sync(&cluster, shop(), "r1", &sync_options("shop")).await;
+    let cm = cluster
+        .lookup("v1", "ConfigMap", "shop", "storefront-config")
+        .await
+        .unwrap();
+    assert_eq!(cm["kind"], "ConfigMap");
+    assert_eq!(cm["apiVersion"], "v1");
+    assert_eq!(cm["metadata"]["name"], "storefront-config");
+    assert!(cm["data"].is_object(), "{cm}");
+    let missing = cluster
+        .lookup("v1", "ConfigMap", "shop", "nope")
+        .await
+        .unwrap();
+    assert_eq!(missing, json!({}));
+    let list = cluster.lookup("v1", "Namespace", "", "").await.unwrap();
+    assert_eq!(list["kind"], "NamespaceList");
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"shop"), "{names:?}");
+    assert!(list["items"][0]["kind"] == "Namespace");
+    let in_ns = cluster
+        .lookup("apps/v1", "Deployment", "shop", "")
+        .await
+        .unwrap();
+    assert!(!in_ns["items"].as_array().unwrap().is_empty(), "{in_ns}");
+    let err = cluster
+        .lookup("example.com/v1", "Widget", "shop", "x")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unable to get apiresource from unstructured: example.com/v1, Kind=Widget"),
+        "{err}"
+    );
+}

@@ -203,6 +203,10 @@ pub struct HelmArgs {
     /// Talk plain HTTP to an OCI registry.
     #[arg(long)]
     pub plain_http: bool,
+    /// Let the chart's `lookup` read the live cluster (diff, apply, sync); without it,
+    /// `lookup` finds nothing, as in `helm template`.
+    #[arg(long)]
+    pub helm_lookup: bool,
 }
 
 /// Which revision of a Git repository.

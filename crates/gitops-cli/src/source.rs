@@ -106,8 +106,14 @@ fn fetch_options(args: &SourceArgs) -> FetchOptions {
 }
 
 /// `helm template`'s settings from the flags. The release name is --release-name, else
-/// `name` (the sync's), else empty, which renders with the chart's name.
-pub fn helm_settings(args: &SourceArgs, namespace: &str, name: Option<&str>) -> RenderSettings {
+/// `name` (the sync's), else empty, which renders with the chart's name; with
+/// `--helm-lookup`, `lookup` reads `cluster`.
+pub fn helm_settings(
+    args: &SourceArgs,
+    namespace: &str,
+    name: Option<&str>,
+    cluster: Option<&gitops_apply::KubeCluster>,
+) -> RenderSettings {
     let helm: &HelmArgs = &args.helm;
     let mut settings = RenderSettings {
         release_name: helm
@@ -121,6 +127,9 @@ pub fn helm_settings(args: &SourceArgs, namespace: &str, name: Option<&str>) -> 
         skip_tests: helm.skip_tests,
         include_crds: helm.include_crds,
         fetch: fetch_options(args),
+        lookup: cluster
+            .filter(|_| helm.helm_lookup)
+            .and_then(|c| gitops_agent::helm_lookup(c.clone())),
         ..RenderSettings::default()
     };
     settings.values.value_files.clone_from(&helm.values);

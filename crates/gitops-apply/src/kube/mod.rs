@@ -9,6 +9,7 @@ mod delete;
 mod diff;
 mod inventory;
 mod live;
+mod lookup;
 mod managed;
 mod resolve;
 pub mod scope;

@@ -20,7 +20,12 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<u8, Failure> {
     };
     let target = crate::cluster::connect(global, super::backend_options(&args.flags)).await?;
     let namespace = target.namespace(global);
-    let helm = crate::source::helm_settings(&args.source, &namespace, Some(&args.flags.name));
+    let helm = crate::source::helm_settings(
+        &args.source,
+        &namespace,
+        Some(&args.flags.name),
+        Some(&target.cluster),
+    );
     let mut options = super::sync_options(&args.flags, namespace);
     options.dry_run = args.dry_run;
     let pipeline = Pipeline::new(

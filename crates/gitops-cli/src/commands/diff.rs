@@ -18,26 +18,34 @@ pub async fn run(global: &Global, args: DiffArgs) -> Result<u8, Failure> {
         .unwrap_or_else(|| crate::source::default_name(&args.source));
     let (title, changes, notes) = match (&args.base, &args.head) {
         (Some(base), Some(head)) if !args.cluster => {
-            let before = render_at(global, &args, &name, base).await?;
-            let after = render_at(global, &args, &name, head).await?;
+            super::no_lookup_without_cluster(&args.source)?;
+            let before = render_at(global, &args, &name, base, None).await?;
+            let after = render_at(global, &args, &name, head, None).await?;
             let (changes, notes) = pair_generated(compare_sets(&before, &after));
             (format!("`{base}` → `{head}`"), changes, notes)
         }
         (_, head) => {
-            let objects = match head {
-                Some(head) => render_at(global, &args, &name, head).await?,
-                None => {
-                    super::fetch_and_render(global, &args.source, Some(&name))
-                        .await?
-                        .1
-                        .objects
-                }
+            let options = gitops_apply::BackendOptions {
+                field_manager: args.field_manager.clone(),
+                ..gitops_apply::BackendOptions::default()
             };
-            (
-                format!("`{name}` against the cluster"),
-                against_cluster(global, &args, &name, objects).await?,
-                Vec::new(),
-            )
+            let target = crate::cluster::connect(global, options).await?;
+            let result = async {
+                let cluster = Some(&target.cluster);
+                let objects = match head {
+                    Some(head) => render_at(global, &args, &name, head, cluster).await?,
+                    None => {
+                        super::fetch_and_render(global, &args.source, Some(&name), cluster)
+                            .await?
+                            .1
+                            .objects
+                    }
+                };
+                against_cluster(global, &target, &name, objects).await
+            }
+            .await;
+            target.close().await;
+            (format!("`{name}` against the cluster"), result?, Vec::new())
         }
     };
     let text = match global.output {
@@ -79,12 +87,13 @@ async fn render_at(
     args: &DiffArgs,
     name: &str,
     revision: &str,
+    cluster: Option<&gitops_apply::KubeCluster>,
 ) -> Result<Vec<Object>, Failure> {
     let url = args.source.git.as_deref().unwrap_or_default();
     let options = crate::source::git_options(&args.source, url, parse_ref(revision)?);
     let source = AnySource::git(options).map_err(Failure::bad_input)?;
     let artifact = source.fetch().await.map_err(super::classified)?;
-    let rendered = super::renderer(global, &args.source, Some(name))
+    let rendered = super::renderer(global, &args.source, Some(name), cluster)
         .render(&artifact)
         .await
         .map_err(Failure::bad_input)?;
@@ -93,42 +102,31 @@ async fn render_at(
 
 async fn against_cluster(
     global: &Global,
-    args: &DiffArgs,
+    target: &crate::cluster::Target,
     name: &str,
     objects: Vec<Object>,
 ) -> Result<ChangeSet, Failure> {
-    let options = gitops_apply::BackendOptions {
-        field_manager: args.field_manager.clone(),
-        ..gitops_apply::BackendOptions::default()
-    };
-    let target = crate::cluster::connect(global, options).await?;
-    let result = async {
-        let namespace = target.namespace(global);
-        let cluster = &target.cluster;
-        let prepared = cluster.prepare(objects).await.map_err(super::classified)?;
-        // Hooks that do not run during a sync (Helm tests, say) are not desired state.
-        let plan =
-            gitops_core::plan::plan(&prepared, &Default::default()).map_err(Failure::bad_input)?;
-        let skipped: Vec<&gitops_core::ObjectRef> =
-            plan.skipped().iter().map(|s| &s.object).collect();
-        let inventory = cluster
-            .load_inventory(name, &namespace)
-            .await
-            .map_err(super::classified)?
-            .unwrap_or_else(|| Inventory::new(name, &namespace));
-        let id = applyset_id(name, &namespace);
-        let desired: Vec<Object> = prepared
-            .iter()
-            .filter(|o| !o.has_generated_name() && !skipped.contains(&o.reference()))
-            .map(|o| label_member(o, &id))
-            .collect();
-        Differ::diff(cluster, &desired, &inventory)
-            .await
-            .map_err(super::classified)
-    }
-    .await;
-    target.close().await;
-    result
+    let namespace = target.namespace(global);
+    let cluster = &target.cluster;
+    let prepared = cluster.prepare(objects).await.map_err(super::classified)?;
+    // Hooks that do not run during a sync (Helm tests, say) are not desired state.
+    let plan =
+        gitops_core::plan::plan(&prepared, &Default::default()).map_err(Failure::bad_input)?;
+    let skipped: Vec<&gitops_core::ObjectRef> = plan.skipped().iter().map(|s| &s.object).collect();
+    let inventory = cluster
+        .load_inventory(name, &namespace)
+        .await
+        .map_err(super::classified)?
+        .unwrap_or_else(|| Inventory::new(name, &namespace));
+    let id = applyset_id(name, &namespace);
+    let desired: Vec<Object> = prepared
+        .iter()
+        .filter(|o| !o.has_generated_name() && !skipped.contains(&o.reference()))
+        .map(|o| label_member(o, &id))
+        .collect();
+    Differ::diff(cluster, &desired, &inventory)
+        .await
+        .map_err(super::classified)
 }
 
 /// A name ending in kustomize's 10-character content hash, e.g. `settings-7c4k2m6b9f`.

@@ -58,23 +58,43 @@ pub async fn fetch_and_render(
     global: &Global,
     args: &SourceArgs,
     name: Option<&str>,
+    cluster: Option<&gitops_apply::KubeCluster>,
 ) -> Result<(Artifact, Rendered), Failure> {
+    if cluster.is_none() {
+        no_lookup_without_cluster(args)?;
+    }
     let source = crate::source::build(args).await?;
     let artifact = source.fetch().await.map_err(classified)?;
-    let rendered = renderer(global, args, name)
+    let rendered = renderer(global, args, name, cluster)
         .render(&artifact)
         .await
         .map_err(Failure::bad_input)?;
     Ok((artifact, rendered))
 }
 
-/// The renderer for the source arguments: Kustomize, Helm or plain, remote bases through Git.
-pub fn renderer(global: &Global, args: &SourceArgs, name: Option<&str>) -> DirRenderer {
+/// The renderer for the source arguments: Kustomize, Helm or plain, remote bases through Git;
+/// Helm's `lookup` reads `cluster` when `--helm-lookup` asks for it.
+pub fn renderer(
+    global: &Global,
+    args: &SourceArgs,
+    name: Option<&str>,
+    cluster: Option<&gitops_apply::KubeCluster>,
+) -> DirRenderer {
     let loader = gitops_agent::GitRemoteLoader::new(args.cache_dir.clone(), args.git_timeout);
     let namespace = global.namespace.as_deref().unwrap_or("default");
     DirRenderer::new(crate::source::render_options(args))
         .with_remote_loader(std::sync::Arc::new(loader))
-        .with_helm(crate::source::helm_settings(args, namespace, name))
+        .with_helm(crate::source::helm_settings(args, namespace, name, cluster))
+}
+
+/// `--helm-lookup` reads a cluster: refused where the command has none.
+pub fn no_lookup_without_cluster(args: &SourceArgs) -> Result<(), Failure> {
+    if args.helm.helm_lookup {
+        return Err(Failure::bad_input(anyhow::anyhow!(
+            "--helm-lookup reads the live cluster: use it with diff (against the cluster), apply or sync"
+        )));
+    }
+    Ok(())
 }
 
 /// The backend options of the apply flags.

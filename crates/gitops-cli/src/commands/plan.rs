@@ -7,7 +7,7 @@ use crate::exit::{self, Failure};
 use crate::output;
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<u8, Failure> {
-    let (_, rendered) = super::fetch_and_render(global, &args.source, None).await?;
+    let (_, rendered) = super::fetch_and_render(global, &args.source, None, None).await?;
     let options = Options::default()
         .argocd(!args.no_argocd)
         .helm_hooks(!args.no_helm_hooks);

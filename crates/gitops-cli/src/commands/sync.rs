@@ -14,7 +14,12 @@ pub async fn run(global: &Global, args: SyncArgs) -> Result<u8, Failure> {
     let notifier = super::notifier(&args.flags)?;
     let target = crate::cluster::connect(global, super::backend_options(&args.flags)).await?;
     let namespace = target.namespace(global);
-    let helm = crate::source::helm_settings(&args.source, &namespace, Some(&args.flags.name));
+    let helm = crate::source::helm_settings(
+        &args.source,
+        &namespace,
+        Some(&args.flags.name),
+        Some(&target.cluster),
+    );
     let options = super::sync_options(&args.flags, namespace);
     let pipeline = Pipeline::new(
         source,

@@ -297,6 +297,29 @@ impl Chart {
     }
 }
 
+/// A `lookup` for [`RenderSettings::lookup`] from a function answering in JSON (what Helm's
+/// `lookup apiVersion kind namespace name` returns: the object, a list, or `{}`). The
+/// function runs on the rendering thread; an `Err` fails the render with its message.
+///
+/// ```
+/// use gitops_render::helm::{RenderSettings, lookup_from_json};
+/// let settings = RenderSettings {
+///     lookup: Some(lookup_from_json(|api_version, kind, namespace, name| {
+///         Ok(serde_json::json!({"apiVersion": api_version, "kind": kind,
+///             "metadata": {"namespace": namespace, "name": name}}))
+///     })),
+///     ..RenderSettings::default()
+/// };
+/// assert!(settings.lookup.is_some());
+/// ```
+pub fn lookup_from_json(
+    f: impl Fn(&str, &str, &str, &str) -> Result<serde_json::Value, String> + Send + Sync + 'static,
+) -> LookupFn {
+    std::sync::Arc::new(move |api_version, kind, namespace, name| {
+        f(api_version, kind, namespace, name).map(|v| gitops_gotemplate::Value::from(&v))
+    })
+}
+
 /// Fetches (or loads) a chart and renders it to objects: CRDs when `include_crds`, the
 /// manifests in Helm's install order, then the hooks with their annotations.
 ///
