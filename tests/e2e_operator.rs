@@ -851,3 +851,142 @@ async fn ignored_paths_of_a_repository_are_not_rendered() {
     .await;
     assert!(configmap(&cluster, "default", "kept").await.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charts_render_with_the_applications_helm_settings() {
+    let cluster = cluster().await;
+    let repo = GitRepoFixture::new();
+    repo.write(
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    repo.write(
+        "charts/web/values.yaml",
+        "replicas: 1\ncolor: blue\nsecretName: shared\n",
+    );
+    repo.write(
+        "charts/web/templates/cm.yaml",
+        concat!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-settings\n",
+            "  namespace: {{ .Release.Namespace }}\ndata:\n",
+            "  value: {{ printf \"%v-%v-%v\" .Values.replicas .Values.color .Values.tier | quote }}\n",
+            "  seen: {{ dig \"data\" \"token\" \"none\" (lookup \"v1\" \"ConfigMap\" \"team-b\" .Values.secretName) | quote }}\n",
+        ),
+    );
+    repo.write("values/prod.yaml", "color: green\n");
+    repo.commit("chart");
+    let _operator = Operator::start(&cluster, &[]);
+    create(&cluster, "team-b", json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shared"}, "data": {"token": "t0p"}})).await;
+    create(
+        &cluster,
+        "team-a",
+        repository("repo", &repo.file_url(), "1m", None),
+    )
+    .await;
+    // As the tenant, with values files, inline values and parameters: lookup may not read
+    // another namespace, so the render fails and says why.
+    let helm = json!({
+        "releaseName": "shop",
+        "valueFiles": ["../../values/prod.yaml"],
+        "values": {"tier": "front"},
+        "parameters": [{"name": "replicas", "value": "3"}],
+        "lookup": true,
+    });
+    create(
+        &cluster,
+        "team-a",
+        application(
+            "web",
+            "repo",
+            "charts/web",
+            json!({"serviceAccountName": "deployer", "helm": helm}),
+        ),
+    )
+    .await;
+    eventually(
+        "the tenant's lookup refused",
+        Duration::from_secs(60),
+        || async {
+            app(&cluster, "team-a", "web")
+                .await
+                .and_then(|a| ready(&a))
+                .is_some_and(|(s, m)| s == "False" && m.to_lowercase().contains("forbidden"))
+        },
+    )
+    .await;
+    // Without lookup, the same Application renders and applies.
+    let mut without = helm.clone();
+    without["lookup"] = json!(false);
+    create(
+        &cluster,
+        "team-a",
+        application(
+            "web",
+            "repo",
+            "charts/web",
+            json!({"serviceAccountName": "deployer", "helm": without}),
+        ),
+    )
+    .await;
+    eventually("the chart applied", Duration::from_secs(60), || async {
+        value_of(&cluster, "team-a", "shop-settings")
+            .await
+            .as_deref()
+            == Some("3-green-front")
+    })
+    .await;
+    let cm = configmap(&cluster, "team-a", "shop-settings")
+        .await
+        .unwrap();
+    assert_eq!(cm.data.unwrap()["seen"], "none");
+
+    // The operator's own identity may look up anywhere.
+    create(
+        &cluster,
+        "default",
+        repository("repo", &repo.file_url(), "1m", None),
+    )
+    .await;
+    create(
+        &cluster,
+        "default",
+        application(
+            "web",
+            "repo",
+            "charts/web",
+            json!({"helm": {"lookup": true}}),
+        ),
+    )
+    .await;
+    eventually(
+        "the lookup as the operator",
+        Duration::from_secs(60),
+        || async {
+            configmap(&cluster, "default", "web-settings")
+                .await
+                .and_then(|c| c.data)
+                .is_some_and(|d| d["seen"] == "t0p" && d["value"] == "1-blue-<nil>")
+        },
+    )
+    .await;
+
+    // A values file outside the source is refused with the field.
+    create(
+        &cluster,
+        "default",
+        application(
+            "escape",
+            "repo",
+            "charts/web",
+            json!({"helm": {"valueFiles": ["../../../../../etc/hostname"]}}),
+        ),
+    )
+    .await;
+    eventually("the escape refused", Duration::from_secs(60), || async {
+        app(&cluster, "default", "escape")
+            .await
+            .and_then(|a| ready(&a))
+            .is_some_and(|(s, m)| s == "False" && m.contains("spec.helm.valueFiles[0]"))
+    })
+    .await;
+}

@@ -13,6 +13,7 @@ use gitops_core::diff::IgnoreRule;
 use gitops_core::inventory::{SyncResult, applyset_id};
 use gitops_core::sync::{self, SyncOptions, SyncReport, SyncRequest};
 use gitops_core::{Artifact, Renderer, consts};
+use gitops_render::helm::{FetchOptions, RenderSettings};
 use gitops_render::{DirRenderer, RenderOptions};
 use kube::api::Api;
 use kube::runtime::controller::Action;
@@ -184,6 +185,75 @@ fn drift_summary(
     }
 }
 
+/// `helm template`'s settings from `spec.helm` (release name: the Application's; namespace:
+/// the target namespace, else the Application's), and the values files as inputs relative to
+/// the artifact's root. A values file that leaves the source is refused.
+fn helm_settings(
+    ctx: &Context,
+    app: &Application,
+    app_key: &(String, String),
+    artifact: &Artifact,
+    cluster: &gitops_apply::KubeCluster,
+) -> Result<(RenderSettings, Vec<PathBuf>), String> {
+    let spec = app
+        .spec
+        .helm
+        .clone()
+        .unwrap_or_else(|| crate::crd::HelmSpec {
+            include_crds: true,
+            ..crate::crd::HelmSpec::default()
+        });
+    let mut settings = RenderSettings {
+        release_name: spec
+            .release_name
+            .clone()
+            .unwrap_or_else(|| app_key.1.clone()),
+        namespace: app
+            .spec
+            .target_namespace
+            .clone()
+            .unwrap_or_else(|| app_key.0.clone()),
+        include_crds: spec.include_crds,
+        kube_version: spec.kube_version.clone(),
+        api_versions: spec.api_versions.clone(),
+        fetch: FetchOptions {
+            cache_dir: ctx.settings.cache_dir.as_ref().map(|d| d.join("helm")),
+            ..FetchOptions::default()
+        },
+        lookup: if spec.lookup {
+            gitops_agent::helm_lookup(cluster.clone())
+        } else {
+            None
+        },
+        ..RenderSettings::default()
+    };
+    let root = std::fs::canonicalize(&artifact.root).map_err(|e| e.to_string())?;
+    let mut inputs = Vec::new();
+    for (i, file) in spec.value_files.iter().enumerate() {
+        let field = format!("spec.helm.valueFiles[{i}]");
+        let path = std::fs::canonicalize(artifact.dir().join(file))
+            .map_err(|e| format!("{field}: {file}: {e}"))?;
+        let rel = path
+            .strip_prefix(&root)
+            .map_err(|_| format!("{field}: {file} leaves the source"))?;
+        inputs.push(rel.to_path_buf());
+        settings.values.value_files.push(path);
+    }
+    if let Some(values) = spec.values {
+        settings.values.inline.push(values);
+    }
+    for p in &spec.parameters {
+        let value = p.value.replace('\\', "\\\\").replace(',', "\\,");
+        let set = format!("{}={value}", p.name);
+        if p.force_string {
+            settings.values.string_values.push(set);
+        } else {
+            settings.values.values.push(set);
+        }
+    }
+    Ok((settings, inputs))
+}
+
 /// Whether `artifact` changes none of the files the Application's last render read (and adds
 /// no manifest beside them): then its render cannot change.
 pub fn unaffected(ctx: &Context, app: &Application, artifact: &Artifact) -> bool {
@@ -323,43 +393,6 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
         return Ok(Action::requeue(interval));
     }
 
-    let loader =
-        gitops_agent::GitRemoteLoader::new(ctx.settings.cache_dir.clone(), Duration::from_secs(60));
-    let render_options = RenderOptions {
-        ignore: ctx.ignore(&deps::source_key(&app)),
-        ..RenderOptions::default()
-    };
-    let rendered = match DirRenderer::new(render_options)
-        .with_remote_loader(Arc::new(loader))
-        .render(&artifact)
-        .await
-    {
-        Ok(rendered) => rendered,
-        Err(e) => {
-            let message = e.to_string();
-            status.last_attempted_revision = Some(revision.clone());
-            status.conditions = status::conditions(
-                &previous.conditions,
-                State::Failed,
-                "RenderFailed",
-                &message,
-                generation,
-            );
-            publish(ctx, &app, EventType::Warning, "RenderFailed", message).await;
-            alert(ctx, &app, vec![failure_event(&app_key.1, &revision, &e)]).await;
-            set_status(ctx, &app, status).await?;
-            return Ok(Action::requeue(retry_interval(&app)));
-        }
-    };
-    let digest = inputs_digest(&artifact.root, &rendered.inputs);
-    if rendered.external.is_empty() {
-        ctx.set_inputs(app_key.clone(), rendered.inputs.clone());
-    } else {
-        // The render read remote bases or charts: a new commit that changes none of the local
-        // inputs may still render differently, so the input-closure shortcut never applies.
-        ctx.forget(&app_key);
-    }
-
     let account = app
         .spec
         .service_account_name
@@ -396,6 +429,61 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
         ..BackendOptions::default()
     };
     let cluster = ctx.backend(client, backend_options);
+    let loader =
+        gitops_agent::GitRemoteLoader::new(ctx.settings.cache_dir.clone(), Duration::from_secs(60));
+    let render_options = RenderOptions {
+        ignore: ctx.ignore(&deps::source_key(&app)),
+        ..RenderOptions::default()
+    };
+    let rendered = match helm_settings(ctx, &app, &app_key, &artifact, &cluster) {
+        Ok((settings, value_files)) => DirRenderer::new(render_options)
+            .with_remote_loader(Arc::new(loader))
+            .with_helm(settings)
+            .render(&artifact)
+            .await
+            .map(|mut rendered| {
+                // Values files outside the chart are inputs too; a live lookup is outside
+                // the source altogether.
+                rendered.inputs.extend(value_files);
+                if app.spec.helm.as_ref().is_some_and(|h| h.lookup) {
+                    rendered
+                        .external
+                        .push("lookup: the live cluster".to_owned());
+                }
+                rendered.inputs.sort();
+                rendered.inputs.dedup();
+                rendered
+            })
+            .map_err(|e| e.to_string()),
+        Err(message) => Err(message),
+    };
+    let rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(e) => {
+            let message = e.to_string();
+            status.last_attempted_revision = Some(revision.clone());
+            status.conditions = status::conditions(
+                &previous.conditions,
+                State::Failed,
+                "RenderFailed",
+                &message,
+                generation,
+            );
+            publish(ctx, &app, EventType::Warning, "RenderFailed", message).await;
+            alert(ctx, &app, vec![failure_event(&app_key.1, &revision, &e)]).await;
+            set_status(ctx, &app, status).await?;
+            return Ok(Action::requeue(retry_interval(&app)));
+        }
+    };
+    let digest = inputs_digest(&artifact.root, &rendered.inputs);
+    if rendered.external.is_empty() {
+        ctx.set_inputs(app_key.clone(), rendered.inputs.clone());
+    } else {
+        // The render read remote bases or charts: a new commit that changes none of the local
+        // inputs may still render differently, so the input-closure shortcut never applies.
+        ctx.forget(&app_key);
+    }
+
     let mut options = SyncOptions::new(app_key.1.clone(), app_key.0.clone());
     options
         .apply

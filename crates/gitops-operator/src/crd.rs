@@ -280,6 +280,61 @@ pub struct ApplicationSpec {
     /// Fields to ignore.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore_differences: Vec<IgnoreDifference>,
+    /// How a Helm chart at `path` (a directory holding a `Chart.yaml`) renders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helm: Option<HelmSpec>,
+}
+
+/// `helm template`'s settings for a chart in the source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmSpec {
+    /// The release name (default: the Application's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_name: Option<String>,
+    /// Values files, relative to the chart's directory and inside the source, merged in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub value_files: Vec<String>,
+    /// Values, merged over the files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "free_form_object")]
+    pub values: Option<serde_json::Value>,
+    /// Single values, last (`--set`, or `--set-string` with `forceString`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<HelmParameter>,
+    /// Render the chart's `crds/` (default true; they are applied first).
+    #[serde(default = "yes")]
+    pub include_crds: bool,
+    /// `.Capabilities.KubeVersion` (default: Helm's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_version: Option<String>,
+    /// Extra `.Capabilities.APIVersions`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_versions: Vec<String>,
+    /// Let `lookup` read the cluster, as the Application's ServiceAccount (default: `lookup`
+    /// finds nothing, as in `helm template`).
+    #[serde(default)]
+    pub lookup: bool,
+}
+
+/// One `--set` value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmParameter {
+    /// The key, in `--set` syntax (`a.b`, `list[0]`, `a\.b`).
+    pub name: String,
+    /// The value (taken literally: commas and backslashes are escaped).
+    pub value: String,
+    /// Keep the value a string (`--set-string`).
+    #[serde(default)]
+    pub force_string: bool,
+}
+
+fn free_form_object(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+    })
 }
 
 fn default_app_interval() -> String {

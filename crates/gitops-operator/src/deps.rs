@@ -143,6 +143,7 @@ mod tests {
                 target_namespace: None,
                 suspend: false,
                 sync_policy: None,
+                helm: None,
                 ignore_differences: Vec::new(),
             },
         );
