@@ -313,14 +313,22 @@ fn shift_lines(message: &str, offset: u32) -> String {
 }
 
 /// Integral floats become integers, as kubectl's YAML-to-JSON conversion sends them.
-fn normalize(value: Value) -> Value {
+fn normalize(mut value: Value) -> Value {
+    normalize_in_place(&mut value);
+    value
+}
+
+/// [`normalize`] without rebuilding maps and lists.
+fn normalize_in_place(value: &mut Value) {
     match value {
-        Value::Number(n) if n.is_f64() => Value::Number(integral(&n).unwrap_or(n)),
-        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, normalize(v))).collect())
+        Value::Number(n) if n.is_f64() => {
+            if let Some(i) = integral(n) {
+                *n = i;
+            }
         }
-        other => other,
+        Value::Array(items) => items.iter_mut().for_each(normalize_in_place),
+        Value::Object(map) => map.values_mut().for_each(normalize_in_place),
+        _ => {}
     }
 }
 
