@@ -329,6 +329,50 @@ async fn charts_from_a_repository_a_directory_and_git_are_applied() {
         stdout(&changed)
     );
 
+    // Values from a file: `status` renders the chart as the sync did (the settings are
+    // recorded beside the source), so nothing has drifted; a literal --set is not recorded.
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("values.yaml");
+    std::fs::write(&values, "replicas: 4\n").unwrap();
+    let out = env
+        .gitops()
+        .args(["apply", CHART, "--name", "valued", "-n", "default", "-f"])
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        env.object("Deployment", "default", "valued").unwrap()["spec"]["replicas"],
+        4
+    );
+    let out = env
+        .gitops()
+        .args(["status", "--name", "valued", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        status["drift"]["changed"],
+        serde_json::json!([]),
+        "{status}"
+    );
+    assert_eq!(
+        status["source"]["helm"],
+        Value::Null,
+        "the record stays internal"
+    );
+    let out = env
+        .gitops()
+        .args(["status", "--name", "web", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("--set value(s) are not recorded"),
+        "{}",
+        stderr(&out)
+    );
+
     // From a Helm repository on 127.0.0.1, pulled into the cache.
     if let Some(repo) = repository() {
         let out = env

@@ -214,3 +214,99 @@ pub fn default_name(args: &SourceArgs) -> String {
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "default".to_owned())
 }
+
+/// What a sync records of its Helm settings beside its source in the inventory, so that
+/// `status` and `rollback` render the chart as the sync did. Literal `--set`, `--set-string`
+/// and `--set-json` values are not recorded (the inventory is a ConfigMap and they may be
+/// secrets): only how many there were.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HelmRecord {
+    release_name: String,
+    namespace: String,
+    value_files: Vec<PathBuf>,
+    set_files: Vec<String>,
+    literal_values: usize,
+    skip_tests: bool,
+    include_crds: bool,
+    kube_version: Option<String>,
+    api_versions: Vec<String>,
+    lookup: bool,
+    cache_dir: Option<PathBuf>,
+}
+
+impl HelmRecord {
+    /// The record of a sync's settings.
+    pub fn of(settings: &RenderSettings, args: &SourceArgs) -> Self {
+        let values = &settings.values;
+        HelmRecord {
+            release_name: settings.release_name.clone(),
+            namespace: settings.namespace.clone(),
+            value_files: values
+                .value_files
+                .iter()
+                .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
+                .collect(),
+            set_files: values.file_values.clone(),
+            literal_values: values.values.len()
+                + values.string_values.len()
+                + values.json_values.len(),
+            skip_tests: settings.skip_tests,
+            include_crds: settings.include_crds,
+            kube_version: settings.kube_version.clone(),
+            api_versions: settings.api_versions.clone(),
+            lookup: settings.lookup.is_some(),
+            cache_dir: args.cache_dir.clone(),
+        }
+    }
+
+    /// The source as recorded: its spec's JSON with this record under `helm`.
+    pub fn recorded(&self, spec_json: &str) -> String {
+        match serde_json::from_str::<serde_json::Value>(spec_json) {
+            Ok(serde_json::Value::Object(mut map)) => {
+                map.insert(
+                    "helm".to_owned(),
+                    serde_json::to_value(self).unwrap_or_default(),
+                );
+                serde_json::Value::Object(map).to_string()
+            }
+            _ => spec_json.to_owned(),
+        }
+    }
+
+    /// The record in a recorded source, if the sync made one.
+    pub fn from_recorded(source_json: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(source_json).ok()?;
+        serde_json::from_value(value.get("helm")?.clone()).ok()
+    }
+
+    /// Settings to render as the sync did (without its literal values; a note says so).
+    pub fn settings(&self, cluster: Option<&gitops_apply::KubeCluster>) -> RenderSettings {
+        if self.literal_values > 0 {
+            eprintln!(
+                "note: the sync's {} --set value(s) are not recorded (they may be secrets); \
+rendering without them",
+                self.literal_values
+            );
+        }
+        let mut settings = RenderSettings {
+            release_name: self.release_name.clone(),
+            namespace: self.namespace.clone(),
+            skip_tests: self.skip_tests,
+            include_crds: self.include_crds,
+            kube_version: self.kube_version.clone(),
+            api_versions: self.api_versions.clone(),
+            fetch: FetchOptions {
+                cache_dir: self.cache_dir.as_ref().map(|d| d.join("helm")),
+                ..FetchOptions::default()
+            },
+            lookup: cluster
+                .filter(|_| self.lookup)
+                .and_then(|c| gitops_agent::helm_lookup(c.clone())),
+            ..RenderSettings::default()
+        };
+        settings.values.value_files.clone_from(&self.value_files);
+        settings.values.file_values.clone_from(&self.set_files);
+        settings
+    }
+}

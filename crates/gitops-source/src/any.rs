@@ -1,7 +1,7 @@
 //! [`SourceSpec`]: a source described as data (recorded in inventories, read from flags), and
 //! [`AnySource`], the source it builds.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -38,7 +38,14 @@ pub enum SourceSpec {
     Dir {
         /// The directory (absolute when recorded).
         root: PathBuf,
+        /// The directory to render, relative to `root` (empty: `root` itself).
+        #[serde(default, skip_serializing_if = "is_empty_path")]
+        path: PathBuf,
     },
+}
+
+fn is_empty_path(path: &Path) -> bool {
+    path.as_os_str().is_empty()
 }
 
 impl SourceSpec {
@@ -75,7 +82,8 @@ impl SourceSpec {
             } => format!("{url} ({reference}) {}", path.display())
                 .trim_end()
                 .to_owned(),
-            SourceSpec::Dir { root } => root.display().to_string(),
+            SourceSpec::Dir { root, path } if is_empty_path(path) => root.display().to_string(),
+            SourceSpec::Dir { root, path } => root.join(path).display().to_string(),
         }
     }
 }
@@ -150,6 +158,7 @@ impl AnySource {
             }
             AnySource::Dir(dir) => SourceSpec::Dir {
                 root: dir.root().to_path_buf(),
+                path: dir.sub_path().to_path_buf(),
             },
         }
     }
@@ -174,7 +183,9 @@ impl AnySource {
                 options.timeout = timeout;
                 Ok(AnySource::Git(GitSource::new(options)?))
             }
-            SourceSpec::Dir { root } => Ok(AnySource::Dir(LocalDir::new(root.clone()))),
+            SourceSpec::Dir { root, path } => Ok(AnySource::Dir(
+                LocalDir::new(root.clone()).path(path.clone()),
+            )),
         }
     }
 }
@@ -188,5 +199,34 @@ impl Source for AnySource {
             AnySource::Git(source) => Ok(source.fetch().await?),
             AnySource::Dir(dir) => Ok(dir.fetch().await?),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_specs_keep_the_rendered_path() {
+        let source = AnySource::Dir(LocalDir::new("/repo").path("apps/web"));
+        let spec = source.spec();
+        let json = spec.to_json();
+        assert_eq!(json, r#"{"kind":"dir","root":"/repo","path":"apps/web"}"#);
+        let back = SourceSpec::from_json(&json).unwrap();
+        assert_eq!(back, spec);
+        assert_eq!(back.describe(), "/repo/apps/web");
+        let AnySource::Dir(dir) =
+            AnySource::from_spec(&back, None, Duration::from_secs(1)).unwrap()
+        else {
+            panic!("a directory");
+        };
+        assert_eq!(dir.sub_path(), Path::new("apps/web"));
+        // Inventories written before the path was recorded still read, as the root.
+        let old = SourceSpec::from_json(r#"{"kind":"dir","root":"/repo"}"#).unwrap();
+        assert_eq!(old.describe(), "/repo");
+        // Extra fields (the CLI's Helm record) are ignored.
+        let with_helm =
+            SourceSpec::from_json(r#"{"kind":"dir","root":"/repo","helm":{"releaseName":"x"}}"#);
+        assert!(with_helm.is_ok());
     }
 }

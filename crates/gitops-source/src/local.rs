@@ -71,6 +71,11 @@ impl LocalDir {
         &self.root
     }
 
+    /// The directory to render, relative to the root.
+    pub fn sub_path(&self) -> &Path {
+        &self.path
+    }
+
     /// Renders `path` (relative to the root) instead of the root.
     #[must_use]
     pub fn path(mut self, path: impl Into<PathBuf>) -> Self {

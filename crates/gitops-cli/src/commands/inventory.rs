@@ -85,8 +85,12 @@ async fn status_of(global: &Global, target: &Target, name: &str) -> Result<u8, F
         .source
         .as_deref()
         .and_then(|s| SourceSpec::from_json(s).ok());
+    let helm = inventory
+        .source
+        .as_deref()
+        .and_then(crate::source::HelmRecord::from_recorded);
     let (drift, drift_error) = match &source {
-        Some(spec) => match drift_now(target, &inventory, spec).await {
+        Some(spec) => match drift_now(target, &inventory, spec, helm.as_ref()).await {
             Ok(drift) => (Some(drift), None),
             Err(e) => (None, Some(e.error.to_string())),
         },
@@ -189,16 +193,20 @@ async fn drift_now(
     target: &Target,
     inventory: &Inventory,
     spec: &SourceSpec,
+    helm: Option<&crate::source::HelmRecord>,
 ) -> Result<DriftReport, Failure> {
     let source = AnySource::from_spec(spec, None, std::time::Duration::from_secs(60))
         .map_err(super::classified)?;
     let options = SyncOptions::new(inventory.name.clone(), inventory.namespace.clone());
-    let pipeline = Pipeline::new(
+    let mut pipeline = Pipeline::new(
         source,
         RenderOptions::default(),
         target.cluster.clone(),
         options,
     );
+    if let Some(helm) = helm {
+        pipeline = pipeline.with_helm(helm.settings(Some(&target.cluster)));
+    }
     let artifact = pipeline.fetch().await.map_err(super::classified)?;
     let rendered = pipeline
         .render(&artifact)
@@ -262,6 +270,8 @@ pub async fn rollback(global: &Global, args: RollbackArgs) -> Result<u8, Failure
 
 async fn rollback_on(global: &Global, target: &Target, args: &RollbackArgs) -> Result<u8, Failure> {
     let inventory = load(target, global, &args.name).await?;
+    let recorded = inventory.source.clone().unwrap_or_default();
+    let helm = crate::source::HelmRecord::from_recorded(&recorded);
     let spec = inventory
         .source
         .as_deref()
@@ -314,7 +324,10 @@ async fn rollback_on(global: &Global, target: &Target, args: &RollbackArgs) -> R
         target.cluster.clone(),
         sync,
     );
-    pipeline.options.source = Some(spec.to_json());
+    pipeline.options.source = Some(recorded.clone());
+    if let Some(helm) = &helm {
+        pipeline = pipeline.with_helm(helm.settings(Some(&target.cluster)));
+    }
     let artifact = pipeline.source.fetch().await.map_err(super::classified)?;
     let rendered = pipeline
         .render(&artifact)
