@@ -87,6 +87,10 @@ fn remote_chart(args: &SourceArgs) -> Option<ChartSource> {
 /// How charts are fetched: the cache beside Git's when --cache-dir is given, credentials
 /// from the environment.
 fn fetch_options(args: &SourceArgs) -> FetchOptions {
+    fetch_options_for(args.cache_dir.as_deref(), args.helm.plain_http)
+}
+
+fn fetch_options_for(cache_dir: Option<&Path>, plain_http: bool) -> FetchOptions {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let auth = match (
         env("GITOPS_HELM_TOKEN"),
@@ -98,9 +102,9 @@ fn fetch_options(args: &SourceArgs) -> FetchOptions {
         _ => None,
     };
     FetchOptions {
-        cache_dir: args.cache_dir.as_ref().map(|d| d.join("helm")),
+        cache_dir: cache_dir.map(|d| d.join("helm")),
         auth,
-        plain_http: args.helm.plain_http,
+        plain_http,
         ..FetchOptions::default()
     }
 }
@@ -296,10 +300,7 @@ rendering without them",
             include_crds: self.include_crds,
             kube_version: self.kube_version.clone(),
             api_versions: self.api_versions.clone(),
-            fetch: FetchOptions {
-                cache_dir: self.cache_dir.as_ref().map(|d| d.join("helm")),
-                ..FetchOptions::default()
-            },
+            fetch: fetch_options_for(self.cache_dir.as_deref(), false),
             lookup: cluster
                 .filter(|_| self.lookup)
                 .and_then(|c| gitops_agent::helm_lookup(c.clone())),

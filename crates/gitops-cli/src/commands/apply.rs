@@ -28,20 +28,16 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<u8, Failure> {
     );
     let mut options = super::sync_options(&args.flags, namespace);
     options.dry_run = args.dry_run;
-    let mut pipeline = Pipeline::new(
-        source,
-        crate::source::render_options(&args.source),
-        target.cluster.clone(),
-        options,
-    )
-    .with_helm(helm.clone());
-    // Record the Helm settings beside the source, for `status` and `rollback`.
-    let record = crate::source::HelmRecord::of(&helm, &args.source);
-    pipeline.options.source = pipeline
-        .options
-        .source
-        .as_deref()
-        .map(|spec| record.recorded(spec));
+    let pipeline = super::with_helm_recorded(
+        Pipeline::new(
+            source,
+            crate::source::render_options(&args.source),
+            target.cluster.clone(),
+            options,
+        ),
+        helm,
+        &args.source,
+    );
     let result = reconcile(global, &pipeline, &notifier, args.dry_run).await;
     target.close().await;
     notifier.flush(Duration::from_secs(10)).await;

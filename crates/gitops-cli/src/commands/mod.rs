@@ -87,6 +87,23 @@ pub fn renderer(
         .with_helm(crate::source::helm_settings(args, namespace, name, cluster))
 }
 
+/// A pipeline rendering charts with `helm`, which it records beside its source in the
+/// inventory, for `status` and `rollback`.
+pub fn with_helm_recorded(
+    pipeline: gitops_agent::Pipeline<gitops_apply::KubeCluster>,
+    helm: gitops_render::helm::RenderSettings,
+    args: &SourceArgs,
+) -> gitops_agent::Pipeline<gitops_apply::KubeCluster> {
+    let record = crate::source::HelmRecord::of(&helm, args);
+    let mut pipeline = pipeline.with_helm(helm);
+    pipeline.options.source = pipeline
+        .options
+        .source
+        .as_deref()
+        .map(|spec| record.recorded(spec));
+    pipeline
+}
+
 /// `--helm-lookup` reads a cluster: refused where the command has none.
 pub fn no_lookup_without_cluster(args: &SourceArgs) -> Result<(), Failure> {
     if args.helm.helm_lookup {

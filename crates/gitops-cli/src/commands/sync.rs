@@ -21,20 +21,16 @@ pub async fn run(global: &Global, args: SyncArgs) -> Result<u8, Failure> {
         Some(&target.cluster),
     );
     let options = super::sync_options(&args.flags, namespace);
-    let mut pipeline = Pipeline::new(
-        source,
-        crate::source::render_options(&args.source),
-        target.cluster.clone(),
-        options,
-    )
-    .with_helm(helm.clone());
-    // Record the Helm settings beside the source, for `status` and `rollback`.
-    let record = crate::source::HelmRecord::of(&helm, &args.source);
-    pipeline.options.source = pipeline
-        .options
-        .source
-        .as_deref()
-        .map(|spec| record.recorded(spec));
+    let pipeline = super::with_helm_recorded(
+        Pipeline::new(
+            source,
+            crate::source::render_options(&args.source),
+            target.cluster.clone(),
+            options,
+        ),
+        helm,
+        &args.source,
+    );
     let loop_options = LoopOptions {
         interval: args.interval,
         self_heal: !args.no_self_heal,

@@ -413,28 +413,22 @@ pub(crate) fn register(m: &mut FuncMap) {
             format!("failed to generate private key: {e}")
         })))
     });
-    reg(m, "genCA", &[Text, Int], |a| {
-        gen_cert(
-            arg_str(&a[0]),
-            &Value::Nil,
-            &Value::Nil,
-            arg_int(&a[1]),
-            None,
-            true,
-            None,
-        )
-    });
-    reg(m, "genCAWithKey", &[Text, Int, Text], |a| {
-        gen_cert(
-            arg_str(&a[0]),
-            &Value::Nil,
-            &Value::Nil,
-            arg_int(&a[1]),
-            None,
-            true,
-            Some(arg_str(&a[2])),
-        )
-    });
+    for (name, params) in [
+        ("genCA", &[Text, Int][..]),
+        ("genCAWithKey", &[Text, Int, Text]),
+    ] {
+        reg(m, name, params, |a| {
+            gen_cert(
+                arg_str(&a[0]),
+                &Value::Nil,
+                &Value::Nil,
+                arg_int(&a[1]),
+                None,
+                true,
+                a.get(2).map(arg_str),
+            )
+        });
+    }
     reg(m, "genSelfSignedCert", &[Text, List, List, Int], |a| {
         gen_cert(
             arg_str(&a[0]),

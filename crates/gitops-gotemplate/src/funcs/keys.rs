@@ -31,32 +31,38 @@ fn pkcs8_pair(der: &[u8]) -> Result<rcgen::KeyPair, String> {
     rcgen::KeyPair::try_from(der).map_err(|e| e.to_string())
 }
 
+/// A key from its PEM and its PKCS #8 DER.
+fn key(pem: Result<String, String>, pkcs8: Result<Vec<u8>, String>) -> Result<Key, String> {
+    Ok(Key {
+        pem: pem?,
+        pair: pkcs8_pair(&pkcs8?)?,
+    })
+}
+
 /// A new RSA key of `bits` bits (Sprig: 2048 for certificates, 4096 for `genPrivateKey`).
 pub(crate) fn rsa(bits: usize) -> Result<Key, String> {
-    let key = rsa::PrivateKey::new(&mut rng(), bits).map_err(|e| e.to_string())?;
-    let pem = key
-        .to_pkcs1_pem(LineEnding::LF)
-        .map_err(|e| e.to_string())?
-        .to_string();
-    let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
-    Ok(Key {
-        pem,
-        pair: pkcs8_pair(der.as_bytes())?,
-    })
+    let k = rsa::PrivateKey::new(&mut rng(), bits).map_err(|e| e.to_string())?;
+    key(
+        k.to_pkcs1_pem(LineEnding::LF)
+            .map(|p| p.to_string())
+            .map_err(|e| e.to_string()),
+        k.to_pkcs8_der()
+            .map(|d| d.as_bytes().to_vec())
+            .map_err(|e| e.to_string()),
+    )
 }
 
 /// A new ECDSA P-256 key.
 pub(crate) fn ecdsa() -> Result<Key, String> {
-    let key = p256::SecretKey::generate_from_rng(&mut rng());
-    let pem = key
-        .to_sec1_pem(LineEnding::LF)
-        .map_err(|e| e.to_string())?
-        .to_string();
-    let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
-    Ok(Key {
-        pem,
-        pair: pkcs8_pair(der.as_bytes())?,
-    })
+    let k = p256::SecretKey::generate_from_rng(&mut rng());
+    key(
+        k.to_sec1_pem(LineEnding::LF)
+            .map(|p| p.to_string())
+            .map_err(|e| e.to_string()),
+        k.to_pkcs8_der()
+            .map(|d| d.as_bytes().to_vec())
+            .map_err(|e| e.to_string()),
+    )
 }
 
 /// A new Ed25519 key.
