@@ -15,12 +15,15 @@ fn kind_or_panic(v: &Value) -> Result<&'static str, Error> {
     }
 }
 
-/// The items of a slice value, or Sprig's error `Cannot <what> on type <kind>`.
-fn items(v: &Value, what: &str) -> Result<Vec<Value>, Error> {
+/// The items of a slice value (borrowed from a list), or Sprig's error `Cannot <what> on
+/// type <kind>`.
+fn items<'a>(v: &'a Value, what: &str) -> Result<std::borrow::Cow<'a, [Value]>, Error> {
     match v {
-        Value::List(l) => Ok(l.items().to_vec()),
+        Value::List(l) => Ok(std::borrow::Cow::Borrowed(l.items())),
         Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
-        Value::Object(o) if o.kind_name() == "slice" => items(&o.to_data(), what),
+        Value::Object(o) if o.kind_name() == "slice" => {
+            Ok(std::borrow::Cow::Owned(items(&o.to_data(), what)?.into_owned()))
+        }
         other => Err(ferr(format!(
             "Cannot {what} type {}",
             kind_or_panic(other)?
@@ -61,7 +64,7 @@ pub(crate) fn register(m: &mut FuncMap) {
     regv(m, "list", &[], Any, |a| Ok(list(a.to_vec())));
     regv(m, "tuple", &[], Any, |a| Ok(list(a.to_vec())));
     let push = |a: &[Value]| {
-        let mut v = items(&a[0], "push on")?;
+        let mut v = items(&a[0], "push on")?.into_owned();
         v.push(a[1].clone());
         Ok(list(v))
     };
@@ -70,7 +73,7 @@ pub(crate) fn register(m: &mut FuncMap) {
     must(
         "prepend",
         |a: &[Value]| {
-            let mut v = items(&a[0], "prepend on")?;
+            let mut v = items(&a[0], "prepend on")?.into_owned();
             v.insert(0, a[1].clone());
             Ok(list(v))
         },
@@ -148,7 +151,7 @@ pub(crate) fn register(m: &mut FuncMap) {
     must(
         "reverse",
         |a: &[Value]| {
-            let mut v = items(&a[0], "find reverse on")?;
+            let mut v = items(&a[0], "find reverse on")?.into_owned();
             v.reverse();
             Ok(list(v))
         },
@@ -161,8 +164,9 @@ pub(crate) fn register(m: &mut FuncMap) {
         |a: &[Value]| {
             Ok(list(
                 items(&a[0], "compact on")?
-                    .into_iter()
+                    .iter()
                     .filter(|x| !super::defaults::empty(x))
+                    .cloned()
                     .collect(),
             ))
         },
@@ -174,9 +178,9 @@ pub(crate) fn register(m: &mut FuncMap) {
         "uniq",
         |a: &[Value]| {
             let mut out: Vec<Value> = Vec::new();
-            for x in items(&a[0], "find uniq on")? {
-                if !out.iter().any(|y| deep_equal(&x, y)) {
-                    out.push(x);
+            for x in items(&a[0], "find uniq on")?.iter() {
+                if !out.iter().any(|y| deep_equal(x, y)) {
+                    out.push(x.clone());
                 }
             }
             Ok(list(out))
@@ -191,8 +195,9 @@ pub(crate) fn register(m: &mut FuncMap) {
             let omit = &a[1..];
             Ok(list(
                 items(&a[0], "find without on")?
-                    .into_iter()
+                    .iter()
                     .filter(|x| !omit.iter().any(|o| deep_equal(x, o)))
+                    .cloned()
                     .collect(),
             ))
         },
