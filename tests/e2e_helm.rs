@@ -221,6 +221,30 @@ fn bad_helm_input_is_refused_with_the_flag_or_file() {
         "{err}"
     );
 
+    // Only http(s) repositories; credentials in the URL never show.
+    let out = gitops()
+        .args(["render", "--helm-repo", "file:///etc", "--chart", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must start with https://"),
+        "{}",
+        stderr(&out)
+    );
+    let out = gitops()
+        .args([
+            "render",
+            "--helm-repo",
+            "http://bob:s3cret@127.0.0.1:1",
+            "--chart",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!stderr(&out).contains("s3cret"), "{}", stderr(&out));
+
     // --chart needs --helm-repo, and --helm-repo a --chart.
     let out = gitops().args(["render", "--chart", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -21,9 +21,9 @@ fn items<'a>(v: &'a Value, what: &str) -> Result<std::borrow::Cow<'a, [Value]>, 
     match v {
         Value::List(l) => Ok(std::borrow::Cow::Borrowed(l.items())),
         Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
-        Value::Object(o) if o.kind_name() == "slice" => {
-            Ok(std::borrow::Cow::Owned(items(&o.to_data(), what)?.into_owned()))
-        }
+        Value::Object(o) if o.kind_name() == "slice" => Ok(std::borrow::Cow::Owned(
+            items(&o.to_data(), what)?.into_owned(),
+        )),
         other => Err(ferr(format!(
             "Cannot {what} type {}",
             kind_or_panic(other)?

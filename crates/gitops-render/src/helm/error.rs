@@ -139,10 +139,56 @@ impl HelmError {
         }
     }
 
+    /// A failed request; credentials written into URLs (`https://user:token@…`) are cut
+    /// from the URL and from the message.
     pub(crate) fn fetch(url: impl Into<String>, message: impl Into<String>) -> Self {
         HelmError::Fetch {
-            url: url.into(),
-            message: message.into(),
+            url: without_userinfo(&url.into()),
+            message: without_userinfo(&message.into()),
         }
+    }
+}
+
+/// `text` with the user information of every URL in it removed.
+pub(crate) fn without_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(['/', '?', '#', ' ', ')', '"', '\'', '\n'])
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(i) => out.push_str(&authority[i + 1..]),
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_errors_never_show_credentials() {
+        let e = HelmError::fetch(
+            "https://bob:s3cret@charts.example.com/index.yaml",
+            "error sending request for url (https://bob:s3cret@charts.example.com/index.yaml)",
+        );
+        let text = e.to_string();
+        assert!(!text.contains("s3cret") && !text.contains("bob"), "{text}");
+        assert!(
+            text.contains("https://charts.example.com/index.yaml"),
+            "{text}"
+        );
+        assert_eq!(
+            without_userinfo("oci://r.io/x and plain"),
+            "oci://r.io/x and plain"
+        );
     }
 }

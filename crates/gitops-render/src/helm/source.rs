@@ -355,6 +355,11 @@ fn fetch_index(
     opts: &FetchOptions,
 ) -> Result<serde_json::Value, HelmError> {
     let url = format!("{}/index.yaml", repo.trim_end_matches('/'));
+    // Messages never show credentials written into the URL.
+    let (shown_url, shown_repo) = (
+        crate::kustomize::without_credentials(&url),
+        crate::kustomize::without_credentials(repo),
+    );
     let dir = opts.cache_root().join("index");
     let body_path = dir.join(format!("{}.yaml", key_of(&url)));
     let etag_path = dir.join(format!("{}.etag", key_of(&url)));
@@ -367,9 +372,10 @@ fn fetch_index(
     }
     let resp = req.send().map_err(|e| {
         HelmError::fetch(
-            &url,
+            &shown_url,
             format!(
-                "looks like {repo:?} is not a valid chart repository or cannot be reached: {e}"
+                "looks like {shown_repo:?} is not a valid chart repository or cannot be reached: {}",
+                e.without_url()
             ),
         )
     })?;
@@ -381,7 +387,7 @@ fn fetch_index(
             .get(reqwest::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let data = read_body(resp, &url, opts.max_index_size)?;
+        let data = read_body(resp, &shown_url, opts.max_index_size)?;
         write_atomic(&body_path, &data)?;
         match etag {
             Some(e) => write_atomic(&etag_path, e.as_bytes())?,
@@ -392,16 +398,16 @@ fn fetch_index(
         data
     } else {
         return Err(HelmError::fetch(
-            &url,
+            &shown_url,
             format!(
-                "looks like {repo:?} is not a valid chart repository or cannot be reached: {}",
+                "looks like {shown_repo:?} is not a valid chart repository or cannot be reached: {}",
                 resp.status()
             ),
         ));
     };
     let text = String::from_utf8_lossy(&data);
     gitops_core::yaml::parse_value(&text)
-        .map_err(|e| HelmError::fetch(&url, format!("invalid index.yaml: {e}")))
+        .map_err(|e| HelmError::fetch(&shown_url, format!("invalid index.yaml: {e}")))
 }
 
 /// Helm's `IndexFile.Get`: an exact version first, otherwise the newest version matching
@@ -447,10 +453,16 @@ fn fetch_from_repo(
     version: Option<&str>,
     opts: &FetchOptions,
 ) -> Result<(Vec<u8>, String), HelmError> {
+    let shown = crate::kustomize::without_credentials(repo);
+    if !(repo.starts_with("https://") || repo.starts_with("http://")) {
+        return Err(HelmError::Invalid(format!(
+            "{shown}: a chart repository URL must start with https:// or http://"
+        )));
+    }
     let http = client(opts)?;
     let index = fetch_index(&http, repo, opts)?;
     let not_found = |what: String| HelmError::NotFound {
-        message: format!("{what} not found in {repo} repository"),
+        message: format!("{what} not found in {shown} repository"),
     };
     let entries = index
         .get("entries")

@@ -54,6 +54,7 @@ mod generators;
 mod hash;
 mod helm_charts;
 mod loader;
+pub(crate) use loader::without_credentials;
 mod manifests;
 mod merge_keys;
 mod nameref;
