@@ -19,25 +19,8 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<u8, Failure> {
         super::notifier(&args.flags)?
     };
     let target = crate::cluster::connect(global, super::backend_options(&args.flags)).await?;
-    let namespace = target.namespace(global);
-    let helm = crate::source::helm_settings(
-        &args.source,
-        &namespace,
-        Some(&args.flags.name),
-        Some(&target.cluster),
-    );
-    let mut options = super::sync_options(&args.flags, namespace);
-    options.dry_run = args.dry_run;
-    let pipeline = super::with_helm_recorded(
-        Pipeline::new(
-            source,
-            crate::source::render_options(&args.source),
-            target.cluster.clone(),
-            options,
-        ),
-        helm,
-        &args.source,
-    );
+    let mut pipeline = super::pipeline(global, &args.source, &args.flags, source, &target);
+    pipeline.options.dry_run = args.dry_run;
     let result = reconcile(global, &pipeline, &notifier, args.dry_run).await;
     target.close().await;
     notifier.flush(Duration::from_secs(10)).await;

@@ -87,15 +87,27 @@ pub fn renderer(
         .with_helm(crate::source::helm_settings(args, namespace, name, cluster))
 }
 
-/// A pipeline rendering charts with `helm`, which it records beside its source in the
-/// inventory, for `status` and `rollback`.
-pub fn with_helm_recorded(
-    pipeline: gitops_agent::Pipeline<gitops_apply::KubeCluster>,
-    helm: gitops_render::helm::RenderSettings,
+/// The pipeline of `apply` and `sync`: the source, the target's cluster, the sync options of
+/// the flags, and the Helm settings of the flags, which it records beside its source in the
+/// inventory for `status` and `rollback`.
+pub fn pipeline(
+    global: &Global,
     args: &SourceArgs,
+    flags: &ApplyFlags,
+    source: gitops_source::AnySource,
+    target: &crate::cluster::Target,
 ) -> gitops_agent::Pipeline<gitops_apply::KubeCluster> {
+    let namespace = target.namespace(global);
+    let helm =
+        crate::source::helm_settings(args, &namespace, Some(&flags.name), Some(&target.cluster));
     let record = crate::source::HelmRecord::of(&helm, args);
-    let mut pipeline = pipeline.with_helm(helm);
+    let mut pipeline = gitops_agent::Pipeline::new(
+        source,
+        crate::source::render_options(args),
+        target.cluster.clone(),
+        sync_options(flags, namespace),
+    )
+    .with_helm(helm);
     pipeline.options.source = pipeline
         .options
         .source

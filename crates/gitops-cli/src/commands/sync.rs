@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use gitops_agent::{LoopOptions, Outcome, Pipeline};
+use gitops_agent::{LoopOptions, Outcome};
 use tokio::sync::watch;
 
 use crate::args::{Format, Global, SyncArgs};
@@ -13,24 +13,7 @@ pub async fn run(global: &Global, args: SyncArgs) -> Result<u8, Failure> {
     let source = crate::source::build(&args.source).await?;
     let notifier = super::notifier(&args.flags)?;
     let target = crate::cluster::connect(global, super::backend_options(&args.flags)).await?;
-    let namespace = target.namespace(global);
-    let helm = crate::source::helm_settings(
-        &args.source,
-        &namespace,
-        Some(&args.flags.name),
-        Some(&target.cluster),
-    );
-    let options = super::sync_options(&args.flags, namespace);
-    let pipeline = super::with_helm_recorded(
-        Pipeline::new(
-            source,
-            crate::source::render_options(&args.source),
-            target.cluster.clone(),
-            options,
-        ),
-        helm,
-        &args.source,
-    );
+    let pipeline = super::pipeline(global, &args.source, &args.flags, source, &target);
     let loop_options = LoopOptions {
         interval: args.interval,
         self_heal: !args.no_self_heal,

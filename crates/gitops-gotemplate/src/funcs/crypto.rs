@@ -429,22 +429,11 @@ pub(crate) fn register(m: &mut FuncMap) {
             )
         });
     }
-    reg(m, "genSelfSignedCert", &[Text, List, List, Int], |a| {
-        gen_cert(
-            arg_str(&a[0]),
-            &a[1],
-            &a[2],
-            arg_int(&a[3]),
-            None,
-            false,
-            None,
-        )
-    });
-    reg(
-        m,
-        "genSelfSignedCertWithKey",
-        &[Text, List, List, Int, Text],
-        |a| {
+    for (name, params) in [
+        ("genSelfSignedCert", &[Text, List, List, Int][..]),
+        ("genSelfSignedCertWithKey", &[Text, List, List, Int, Text]),
+    ] {
+        reg(m, name, params, |a| {
             gen_cert(
                 arg_str(&a[0]),
                 &a[1],
@@ -452,10 +441,10 @@ pub(crate) fn register(m: &mut FuncMap) {
                 arg_int(&a[3]),
                 None,
                 false,
-                Some(arg_str(&a[4])),
+                a.get(4).map(arg_str),
             )
-        },
-    );
+        });
+    }
     reg(m, "buildCustomCert", &[Text, Text], |a| {
         build_custom_cert(arg_str(&a[0]), arg_str(&a[1]))
     });
