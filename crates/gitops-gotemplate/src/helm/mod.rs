@@ -33,7 +33,7 @@ mod yaml;
 pub use objects::{
     DEFAULT_API_VERSIONS, Release, capabilities, capabilities_for, chart, files, release,
 };
-pub use yaml::{from_yaml, from_yaml_array, to_yaml, to_yaml_pretty};
+pub use yaml::{from_yaml, from_yaml_array, key_order, to_yaml, to_yaml_pretty};
 
 use crate::error::Error;
 use crate::funcs::{ArgType::*, Builtin, FuncMap, Function, arg_str, ferr, reg};

@@ -64,8 +64,17 @@ fn to_y(v: &Value, pretty: bool) -> Y {
     }
 }
 
-/// go-yaml's `keyList.Less` for string keys (`v3` adds the "digits" context rule).
-fn key_order(a: &str, b: &str, v3: bool) -> Ordering {
+/// go-yaml's `keyList.Less` for string keys: digit runs compare as numbers, non-letters
+/// before letters; `v3` adds yaml.v3's "digits" context rule (yaml.v2 without it, as kyaml
+/// and so kustomize order keys).
+///
+/// ```
+/// use gitops_gotemplate::helm::key_order;
+/// use std::cmp::Ordering;
+/// assert_eq!(key_order("a2", "a10", false), Ordering::Less);
+/// assert_eq!(key_order("_x", "x", false), Ordering::Less);
+/// ```
+pub fn key_order(a: &str, b: &str, v3: bool) -> Ordering {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
     let mut digits = false;
