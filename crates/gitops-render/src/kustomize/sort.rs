@@ -8,7 +8,8 @@ use super::loader::Site;
 use super::resource::Resource;
 use super::types::SortOptions;
 
-const DEFAULT_FIRST: &[&str] = &[
+/// kustomize's legacy kind order: these kinds first, in this order …
+pub(crate) const DEFAULT_FIRST: &[&str] = &[
     "Namespace",
     "ResourceQuota",
     "StorageClass",
@@ -32,7 +33,8 @@ const DEFAULT_FIRST: &[&str] = &[
     "CronJob",
     "PodDisruptionBudget",
 ];
-const DEFAULT_LAST: &[&str] = &[
+/// … and these last.
+pub(crate) const DEFAULT_LAST: &[&str] = &[
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",
 ];

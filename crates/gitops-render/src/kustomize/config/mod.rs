@@ -14,6 +14,7 @@ use defaults::{
 
 use super::fieldspec::{FieldSpec, merge_all, merge_one};
 use super::resource::Gvk;
+use super::sort::{DEFAULT_FIRST, DEFAULT_LAST};
 
 /// A kind that other objects refer to by name, and the fields that hold those names.
 #[derive(Debug, Clone)]
@@ -42,42 +43,13 @@ pub(crate) struct TransformerConfig {
     pub replicas: Specs,
 }
 
-/// kustomize's legacy kind order, used to sort field specs.
-const ORDER_FIRST: &[&str] = &[
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-];
-const ORDER_LAST: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
-
+/// A kind's rank in kustomize's legacy kind order, used to sort field specs.
 fn type_order(kind: &str) -> i64 {
-    let first_len = i64::try_from(ORDER_FIRST.len()).unwrap_or(i64::MAX);
-    if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
+    let first_len = i64::try_from(DEFAULT_FIRST.len()).unwrap_or(i64::MAX);
+    if let Some(i) = DEFAULT_FIRST.iter().position(|k| *k == kind) {
         return i64::try_from(i).unwrap_or(0) - first_len;
     }
-    if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+    if let Some(i) = DEFAULT_LAST.iter().position(|k| *k == kind) {
         return 1 + i64::try_from(i).unwrap_or(0);
     }
     0
