@@ -24,7 +24,7 @@ use kube::{Resource, ResourceExt};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::context::Context;
+use crate::context::{Context, Key};
 use crate::crd::{Application, ApplicationStatus, DriftSummary, HistoryEntry, InventorySummary};
 use crate::deps;
 use crate::error::Error;
@@ -260,17 +260,21 @@ pub fn unaffected(ctx: &Context, app: &Application, artifact: &Artifact) -> bool
     let Ok(artifact) = artifact_for(app, artifact) else {
         return false;
     };
-    let digest = app.status.as_ref().and_then(|s| s.inputs_digest.clone());
-    match ctx.inputs(&key(app)) {
-        Some(inputs) => {
-            digest.is_some()
-                && listing(&artifact.root, &artifact.path)
-                    .iter()
-                    .all(|f| inputs.contains(f))
-                && inputs_digest(&artifact.root, &inputs) == digest
-        }
-        None => false,
-    }
+    let digest = app.status.as_ref().and_then(|s| s.inputs_digest.as_deref());
+    same_inputs(ctx, &key(app), &artifact, digest)
+}
+
+/// Whether `artifact` holds exactly the files of the last render (as far as they matter: no
+/// new manifest beside them, the same content by `digest`). False without a recorded digest.
+fn same_inputs(ctx: &Context, key: &Key, artifact: &Artifact, digest: Option<&str>) -> bool {
+    let Some(inputs) = ctx.inputs(key) else {
+        return false;
+    };
+    digest.is_some()
+        && listing(&artifact.root, &artifact.path)
+            .iter()
+            .all(|f| inputs.contains(f))
+        && inputs_digest(&artifact.root, &inputs).as_deref() == digest
 }
 
 /// Dependencies not ready in the store are read again: the store may lag behind their last
@@ -370,11 +374,7 @@ async fn apply(app: Arc<Application>, ctx: &Context) -> Result<Action, Error> {
         && !spec_changed
         && !forced
         && previous.last_applied_revision.is_some()
-        && let Some(inputs) = ctx.inputs(&app_key)
-        && listing(&artifact.root, &artifact.path)
-            .iter()
-            .all(|f| inputs.contains(f))
-        && inputs_digest(&artifact.root, &inputs) == previous.inputs_digest
+        && same_inputs(ctx, &app_key, &artifact, previous.inputs_digest.as_deref())
     {
         status.last_applied_revision = Some(revision.clone());
         status.last_attempted_revision = Some(revision.clone());
