@@ -53,15 +53,13 @@ pub(crate) fn run(
             chart: chart.name.clone(),
             source,
         };
+        let failed = |e| match e {
+            Failure::Kustomize(e) => e,
+            Failure::Helm(e) => helm_error(e),
+        };
         check_args(chart, home, site)?;
-        let (loaded, label) = load(b, t, chart, home, site).map_err(|e| match e {
-            Failure::Kustomize(e) => e,
-            Failure::Helm(e) => helm_error(e),
-        })?;
-        let settings = settings(b, t, chart, &loaded, site).map_err(|e| match e {
-            Failure::Kustomize(e) => e,
-            Failure::Helm(e) => helm_error(e),
-        })?;
+        let (loaded, label) = load(b, t, chart, home, site).map_err(failed)?;
+        let settings = settings(b, t, chart, &loaded, site).map_err(failed)?;
         let text = loaded
             .render(&settings)
             .map_err(helm_error)?
