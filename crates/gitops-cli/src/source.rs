@@ -109,8 +109,7 @@ fn fetch_options_for(cache_dir: Option<&Path>, plain_http: bool) -> FetchOptions
     }
 }
 
-/// `helm template`'s settings from the flags. The release name is --release-name, else
-/// `name` (the sync's), else empty, which renders with the chart's name; with
+/// `helm template`'s settings from the flags (see [`HelmRecord::from_args`]); with
 /// `--helm-lookup`, `lookup` reads `cluster`.
 pub fn helm_settings(
     args: &SourceArgs,
@@ -119,27 +118,9 @@ pub fn helm_settings(
     cluster: Option<&gitops_apply::KubeCluster>,
 ) -> RenderSettings {
     let helm: &HelmArgs = &args.helm;
-    let mut settings = RenderSettings {
-        release_name: helm
-            .release_name
-            .clone()
-            .or_else(|| name.map(str::to_owned))
-            .unwrap_or_default(),
-        namespace: namespace.to_owned(),
-        kube_version: helm.kube_version.clone(),
-        api_versions: helm.api_versions.clone(),
-        skip_tests: helm.skip_tests,
-        include_crds: helm.include_crds,
-        fetch: fetch_options(args),
-        lookup: cluster
-            .filter(|_| helm.helm_lookup)
-            .and_then(|c| gitops_agent::helm_lookup(c.clone())),
-        ..RenderSettings::default()
-    };
-    settings.values.value_files.clone_from(&helm.values);
+    let mut settings = HelmRecord::from_args(args, namespace, name).settings(cluster);
     settings.values.values.clone_from(&helm.set);
     settings.values.string_values.clone_from(&helm.set_string);
-    settings.values.file_values.clone_from(&helm.set_file);
     settings.values.json_values.clone_from(&helm.set_json);
     settings
 }
@@ -236,41 +217,51 @@ pub struct HelmRecord {
     kube_version: Option<String>,
     api_versions: Vec<String>,
     lookup: bool,
+    plain_http: bool,
     cache_dir: Option<PathBuf>,
 }
 
 impl HelmRecord {
-    /// The record of a sync's settings.
-    pub fn of(settings: &RenderSettings, args: &SourceArgs) -> Self {
-        let values = &settings.values;
+    /// What the flags ask for. The release name is --release-name, else `name` (the sync's),
+    /// else empty, which renders with the chart's name.
+    pub fn from_args(args: &SourceArgs, namespace: &str, name: Option<&str>) -> Self {
+        let helm = &args.helm;
         HelmRecord {
-            release_name: settings.release_name.clone(),
-            namespace: settings.namespace.clone(),
-            value_files: values
-                .value_files
-                .iter()
-                .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
-                .collect(),
-            set_files: values.file_values.clone(),
-            literal_values: values.values.len()
-                + values.string_values.len()
-                + values.json_values.len(),
-            skip_tests: settings.skip_tests,
-            include_crds: settings.include_crds,
-            kube_version: settings.kube_version.clone(),
-            api_versions: settings.api_versions.clone(),
-            lookup: settings.lookup.is_some(),
+            release_name: helm
+                .release_name
+                .clone()
+                .or_else(|| name.map(str::to_owned))
+                .unwrap_or_default(),
+            namespace: namespace.to_owned(),
+            value_files: helm.values.clone(),
+            set_files: helm.set_file.clone(),
+            literal_values: helm.set.len() + helm.set_string.len() + helm.set_json.len(),
+            skip_tests: helm.skip_tests,
+            include_crds: helm.include_crds,
+            kube_version: helm.kube_version.clone(),
+            api_versions: helm.api_versions.clone(),
+            lookup: helm.helm_lookup,
+            plain_http: helm.plain_http,
             cache_dir: args.cache_dir.clone(),
         }
     }
 
-    /// The source as recorded: its spec's JSON with this record under `helm`.
+    /// The source as recorded: its spec's JSON with this record under `helm` (values files
+    /// made absolute, for runs from another directory).
     pub fn recorded(&self, spec_json: &str) -> String {
+        let record = HelmRecord {
+            value_files: self
+                .value_files
+                .iter()
+                .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
+                .collect(),
+            ..self.clone()
+        };
         match serde_json::from_str::<serde_json::Value>(spec_json) {
             Ok(serde_json::Value::Object(mut map)) => {
                 map.insert(
                     "helm".to_owned(),
-                    serde_json::to_value(self).unwrap_or_default(),
+                    serde_json::to_value(&record).unwrap_or_default(),
                 );
                 serde_json::Value::Object(map).to_string()
             }
@@ -284,8 +275,9 @@ impl HelmRecord {
         serde_json::from_value(value.get("helm")?.clone()).ok()
     }
 
-    /// Settings to render as the sync did (without its literal values; a note says so).
-    pub fn settings(&self, cluster: Option<&gitops_apply::KubeCluster>) -> RenderSettings {
+    /// Settings to render again as a recorded sync did: without its literal values, which a
+    /// note says.
+    pub fn replay(&self, cluster: Option<&gitops_apply::KubeCluster>) -> RenderSettings {
         if self.literal_values > 0 {
             eprintln!(
                 "note: the sync's {} --set value(s) are not recorded (they may be secrets); \
@@ -293,6 +285,11 @@ rendering without them",
                 self.literal_values
             );
         }
+        self.settings(cluster)
+    }
+
+    /// The settings of this record, without literal values.
+    fn settings(&self, cluster: Option<&gitops_apply::KubeCluster>) -> RenderSettings {
         let mut settings = RenderSettings {
             release_name: self.release_name.clone(),
             namespace: self.namespace.clone(),
@@ -300,7 +297,7 @@ rendering without them",
             include_crds: self.include_crds,
             kube_version: self.kube_version.clone(),
             api_versions: self.api_versions.clone(),
-            fetch: fetch_options_for(self.cache_dir.as_deref(), false),
+            fetch: fetch_options_for(self.cache_dir.as_deref(), self.plain_http),
             lookup: cluster
                 .filter(|_| self.lookup)
                 .and_then(|c| gitops_agent::helm_lookup(c.clone())),

@@ -205,7 +205,7 @@ async fn drift_now(
         options,
     );
     if let Some(helm) = helm {
-        pipeline = pipeline.with_helm(helm.settings(Some(&target.cluster)));
+        pipeline = pipeline.with_helm(helm.replay(Some(&target.cluster)));
     }
     let artifact = pipeline.fetch().await.map_err(super::classified)?;
     let rendered = pipeline
@@ -326,7 +326,7 @@ async fn rollback_on(global: &Global, target: &Target, args: &RollbackArgs) -> R
     );
     pipeline.options.source = Some(recorded.clone());
     if let Some(helm) = &helm {
-        pipeline = pipeline.with_helm(helm.settings(Some(&target.cluster)));
+        pipeline = pipeline.with_helm(helm.replay(Some(&target.cluster)));
     }
     let artifact = pipeline.source.fetch().await.map_err(super::classified)?;
     let rendered = pipeline

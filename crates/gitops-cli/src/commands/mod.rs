@@ -100,7 +100,7 @@ pub fn pipeline(
     let namespace = target.namespace(global);
     let helm =
         crate::source::helm_settings(args, &namespace, Some(&flags.name), Some(&target.cluster));
-    let record = crate::source::HelmRecord::of(&helm, args);
+    let record = crate::source::HelmRecord::from_args(args, &namespace, Some(&flags.name));
     let mut pipeline = gitops_agent::Pipeline::new(
         source,
         crate::source::render_options(args),
