@@ -24,6 +24,8 @@
 use serde::Serialize;
 use serde_json::{Number, Value};
 
+mod fast;
+
 /// One parsed document of a stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -267,6 +269,14 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
 }
 
 fn parse_chunk(chunk: &Chunk<'_>) -> Result<Value, YamlError> {
+    match fast::parse(chunk.text) {
+        Some(value) => Ok(value),
+        None => parse_chunk_slowly(chunk),
+    }
+}
+
+/// [`parse_chunk`] through serde-saphyr: everything the fast path leaves, and every error.
+fn parse_chunk_slowly(chunk: &Chunk<'_>) -> Result<Value, YamlError> {
     match serde_saphyr::from_str_with_options::<Value>(chunk.text, options()) {
         Ok(value) => Ok(normalize(value)),
         Err(err) => {
