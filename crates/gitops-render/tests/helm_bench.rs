@@ -124,11 +124,16 @@ fn helm_bench_render_once() {
         namespace: std::env::var("HELM_BENCH_NAMESPACE").unwrap(),
         skip_tests: std::env::var_os("HELM_BENCH_SKIP_TESTS").is_some(),
     };
-    let out = Chart::load(&c.chart)
-        .unwrap()
-        .render(&settings(&c))
-        .unwrap()
-        .to_helm_output();
+    // HELM_BENCH_REPEAT=N loads and renders N times (for a profiler), printing the last.
+    let repeat: usize = std::env::var("HELM_BENCH_REPEAT").map_or(1, |n| n.parse().unwrap());
+    let mut out = String::new();
+    for _ in 0..repeat.max(1) {
+        out = Chart::load(&c.chart)
+            .unwrap()
+            .render(&settings(&c))
+            .unwrap()
+            .to_helm_output();
+    }
     use std::io::Write;
     std::io::stdout().write_all(out.as_bytes()).unwrap();
 }

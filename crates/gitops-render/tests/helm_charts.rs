@@ -402,3 +402,57 @@ fn archives_render_like_directories() {
     let from_tgz = template(&ChartSource::Path(archive), &settings).unwrap();
     assert_eq!(from_dir, from_tgz);
 }
+
+/// Loading a chart directory: symbolic links inside the chart are followed, links out of it
+/// and files that are not regular (a FIFO would block a reader) are refused, by name.
+#[test]
+fn chart_directories_follow_inner_links_and_refuse_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("linked");
+    std::fs::create_dir_all(chart.join("shared")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: linked\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("shared/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+    )
+    .unwrap();
+    // `templates` is a link to a directory inside the chart.
+    std::os::unix::fs::symlink(chart.join("shared"), chart.join("templates")).unwrap();
+    let rendered = Chart::load(&chart)
+        .unwrap()
+        .render(&RenderSettings {
+            release_name: "r1".into(),
+            ..RenderSettings::default()
+        })
+        .unwrap()
+        .to_helm_output();
+    assert!(
+        rendered.contains("# Source: linked/templates/cm.yaml"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("name: r1"), "{rendered}");
+
+    let outside = dir.path().join("secret.txt");
+    std::fs::write(&outside, "x").unwrap();
+    std::os::unix::fs::symlink(&outside, chart.join("leak.txt")).unwrap();
+    let err = Chart::load(&chart).unwrap_err().to_string();
+    assert!(
+        err.contains("leak.txt: symbolic link points outside the chart"),
+        "{err}"
+    );
+    std::fs::remove_file(chart.join("leak.txt")).unwrap();
+
+    let fifo = chart.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let err = Chart::load(&chart).unwrap_err().to_string();
+        assert!(err.contains("cannot load irregular file"), "{err}");
+        assert!(err.contains("pipe"), "{err}");
+    } else {
+        println!("skipping the FIFO case: mkfifo is not available");
+    }
+}

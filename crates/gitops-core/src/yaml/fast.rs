@@ -62,8 +62,7 @@ pub(super) fn parse(text: &str) -> Option<Value> {
             }
             Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
                 let is_map = matches!(event, Event::MappingStart(..));
-                if anchor != 0 || tag.is_some() || stack.len() >= MAX_DEPTH || expects_key(&stack)
-                {
+                if anchor != 0 || tag.is_some() || stack.len() >= MAX_DEPTH || expects_key(&stack) {
                     return None;
                 }
                 stack.push(if is_map {
@@ -180,11 +179,7 @@ pub(super) fn classify(text: &str) -> Plain {
     let numeric = bytes.iter().all(|&b| {
         b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'_' | b':') || number_letter(b)
     });
-    if numeric {
-        Plain::Unsure
-    } else {
-        Plain::Str
-    }
+    if numeric { Plain::Unsure } else { Plain::Str }
 }
 
 fn matches_ignore_case(text: &str, words: &[&str]) -> bool {
@@ -232,12 +227,11 @@ fn simple_number(text: &str) -> Option<Number> {
 /// Resolves one plain scalar through serde-saphyr, as the value of a one-key mapping.
 fn resolve_slowly(text: &str) -> Option<Value> {
     let doc = format!("k: {text}\n");
-    let value =
-        serde_saphyr::from_str_with_options::<Value>(&doc, super::options()).ok()?;
+    let value = serde_saphyr::from_str_with_options::<Value>(&doc, super::options()).ok()?;
     match super::normalize(value) {
-        Value::Object(mut map) if map.len() == 1 => map
-            .remove("k")
-            .filter(|v| !(v.is_array() || v.is_object())),
+        Value::Object(mut map) if map.len() == 1 => {
+            map.remove("k").filter(|v| !(v.is_array() || v.is_object()))
+        }
         _ => None,
     }
 }
@@ -279,10 +273,7 @@ mod tests {
             let path = entry.path();
             if path.is_dir() {
                 yaml_files(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml")
-            {
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 out.push(path);
             }
         }
@@ -309,9 +300,15 @@ mod tests {
             fast += f;
             valid += v;
         }
-        println!("{} files, {valid} valid documents, {fast} on the fast path", files.len());
+        println!(
+            "{} files, {valid} valid documents, {fast} on the fast path",
+            files.len()
+        );
         assert!(valid > 100, "too few documents found: {valid}");
-        assert!(fast * 20 >= valid * 19, "only {fast} of {valid} on the fast path");
+        assert!(
+            fast * 20 >= valid * 19,
+            "only {fast} of {valid} on the fast path"
+        );
     }
 
     #[test]
@@ -346,9 +343,9 @@ mod tests {
             "[-+.~_]?[a-zA-Z0-9_.:]{0,10}",
             "[0-9a-fA-FxXoObBeEiInNtTyY+._:-]{1,8}",
             prop::sample::select(vec![
-                "inf", "Infinity", "NaN", ".inf", "-.Inf", "+.nan", ".NaN", "yes", "No", "ON",
-                "y", "Y", "n", "~", "null", "NULL", "Null", "nULL", "0", "-0", "00", "0.0",
-                "-0.0", "1.", ".5", "1_000", "0b101", "0o17", "0755", "09", "1e3", "1:20",
+                "inf", "Infinity", "NaN", ".inf", "-.Inf", "+.nan", ".NaN", "yes", "No", "ON", "y",
+                "Y", "n", "~", "null", "NULL", "Null", "nULL", "0", "-0", "00", "0.0", "-0.0",
+                "1.", ".5", "1_000", "0b101", "0o17", "0755", "09", "1e3", "1:20",
             ])
             .prop_map(str::to_owned),
         ]

@@ -369,22 +369,24 @@ fn walk(
             format!("{rel}: directories nested too deeply"),
         ));
     }
-    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+    // The entry's type comes with the directory listing: no `stat` per entry.
+    let mut entries: Vec<(String, PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)
         .map_err(|e| HelmError::io(dir, e))?
         .map(|e| {
-            e.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-                .map_err(|err| HelmError::io(dir, err))
+            let e = e.map_err(|err| HelmError::io(dir, err))?;
+            let kind = e.file_type().map_err(|err| HelmError::io(&e.path(), err))?;
+            Ok((e.file_name().to_string_lossy().into_owned(), e.path(), kind))
         })
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for (name, path) in entries {
+        .collect::<Result<_, HelmError>>()?;
+    entries.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    for (name, path, kind) in entries {
         let n = if rel.is_empty() {
             name.clone()
         } else {
             format!("{rel}/{name}")
         };
-        let lmeta = std::fs::symlink_metadata(&path).map_err(|e| HelmError::io(&path, e))?;
-        let target = if lmeta.file_type().is_symlink() {
+        // (target, is a directory, is a regular file)
+        let (target, is_dir, is_file) = if kind.is_symlink() {
             let resolved = std::fs::canonicalize(&path).map_err(|e| HelmError::io(&path, e))?;
             if !resolved.starts_with(root) {
                 return Err(HelmError::chart(
@@ -392,12 +394,12 @@ fn walk(
                     format!("{n}: symbolic link points outside the chart"),
                 ));
             }
-            resolved
+            let meta = std::fs::metadata(&resolved).map_err(|e| HelmError::io(&path, e))?;
+            (resolved, meta.is_dir(), meta.is_file())
         } else {
-            path.clone()
+            (path.clone(), kind.is_dir(), kind.is_file())
         };
-        let meta = std::fs::metadata(&target).map_err(|e| HelmError::io(&path, e))?;
-        if meta.is_dir() {
+        if is_dir {
             if rules.ignore(&n, true) {
                 continue;
             }
@@ -407,28 +409,63 @@ fn walk(
         if rules.ignore(&n, false) {
             continue;
         }
-        if !meta.is_file() {
-            return Err(HelmError::chart(
+        let irregular = || {
+            HelmError::chart(
                 root.display().to_string(),
                 format!(
                     "cannot load irregular file {} as it has file mode type bits set",
                     path.display()
                 ),
-            ));
+            )
+        };
+        // Sockets, devices and pipes are refused before opening them (a pipe would block).
+        if !is_file {
+            return Err(irregular());
         }
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(HelmError::chart(
-                root.display().to_string(),
-                format!("chart file {name:?} is larger than the maximum file size {MAX_FILE_SIZE}"),
-            ));
-        }
-        let data = std::fs::read(&target).map_err(|e| HelmError::io(&path, e))?;
+        let data = read_chart_file(&target, &name, root).map_err(|e| match e {
+            ReadError::Irregular => irregular(),
+            ReadError::Other(e) => e,
+        })?;
         out.push(BufferedFile {
             name: n,
             data: archive::trim_bom(data),
         });
     }
     Ok(())
+}
+
+enum ReadError {
+    Irregular,
+    Other(HelmError),
+}
+
+/// Reads one chart file: one `open`, one `fstat` for its type and size, one read.
+fn read_chart_file(path: &Path, name: &str, root: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let io = |e| ReadError::Other(HelmError::io(path, e));
+    let too_large = || {
+        ReadError::Other(HelmError::chart(
+            root.display().to_string(),
+            format!("chart file {name:?} is larger than the maximum file size {MAX_FILE_SIZE}"),
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Irregular);
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The size was checked on the open file; `take` bounds a file that grows meanwhile.
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    Ok(data)
 }
 
 /// `unicode.IsPrint`-based sanitising of Helm's metadata validation: space characters
