@@ -124,15 +124,17 @@ fn helm_bench_render_once() {
         namespace: std::env::var("HELM_BENCH_NAMESPACE").unwrap(),
         skip_tests: std::env::var_os("HELM_BENCH_SKIP_TESTS").is_some(),
     };
-    // HELM_BENCH_REPEAT=N loads and renders N times (for a profiler), printing the last.
+    // HELM_BENCH_REPEAT=N loads and renders N times (for a profiler), printing the last;
+    // with HELM_BENCH_WARM set, the chart is loaded once.
     let repeat: usize = std::env::var("HELM_BENCH_REPEAT").map_or(1, |n| n.parse().unwrap());
+    let warm = std::env::var_os("HELM_BENCH_WARM").is_some();
+    let mut chart = Chart::load(&c.chart).unwrap();
     let mut out = String::new();
     for _ in 0..repeat.max(1) {
-        out = Chart::load(&c.chart)
-            .unwrap()
-            .render(&settings(&c))
-            .unwrap()
-            .to_helm_output();
+        if !warm {
+            chart = Chart::load(&c.chart).unwrap();
+        }
+        out = chart.render(&settings(&c)).unwrap().to_helm_output();
     }
     use std::io::Write;
     std::io::stdout().write_all(out.as_bytes()).unwrap();

@@ -176,6 +176,12 @@ pub(super) fn classify(text: &str) -> Plain {
     if let Some(n) = simple_number(text) {
         return Plain::Number(n);
     }
+    // Versions such as `6.7.0`: no number has two dots.
+    if bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+        && bytes.iter().filter(|&&b| b == b'.').count() > 1
+    {
+        return Plain::Str;
+    }
     let numeric = bytes.iter().all(|&b| {
         b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'_' | b':') || number_letter(b)
     });
@@ -340,6 +346,7 @@ mod tests {
             "[-+.]?[0-9]{1,22}(\\.[0-9]{0,20})?([eE][-+]?[0-9]{1,4})?",
             "[-+]?0[xXoObB][0-9a-fA-F_]{0,20}",
             "[-+]?[0-9_.:]{1,12}",
+            "[0-9]{0,3}(\\.[0-9]{0,3}){0,4}",
             "[-+.~_]?[a-zA-Z0-9_.:]{0,10}",
             "[0-9a-fA-FxXoObBeEiInNtTyY+._:-]{1,8}",
             prop::sample::select(vec![
