@@ -6,6 +6,11 @@
 //! `1e3` or `09` becomes the integer `1000` / `9`), and splits a stream into documents itself so
 //! that every document gets its own index, start line and parse budget.
 //!
+//! Most documents never reach serde-saphyr's deserializer: a fast path builds them from the
+//! events of `granit-parser` (the parser under serde-saphyr) and resolves plain scalars the
+//! same way; anchors, tags, merge keys, odd keys, rare number spellings and every error go
+//! to serde-saphyr, so results and messages are the same either way.
+//!
 //! Known difference from kubectl: plain mapping keys such as `y`, `n`, `on` stay strings
 //! (kubectl turns them into `"true"`/`"false"`).
 //!
