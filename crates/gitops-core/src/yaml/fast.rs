@@ -159,10 +159,10 @@ pub(super) fn classify(text: &str) -> Plain {
         if is_null(text) {
             return Plain::Null;
         }
-        if bytes.len() <= 5 {
-            if let Some(b) = yaml11_bool(text) {
-                return Plain::Bool(b);
-            }
+        if bytes.len() <= 5
+            && let Some(b) = yaml11_bool(text)
+        {
+            return Plain::Bool(b);
         }
         return if matches_ignore_case(text, &["inf", "infinity", "nan"]) {
             Plain::Unsure
@@ -381,7 +381,7 @@ mod tests {
 
     fn document() -> impl Strategy<Value = String> {
         let leaf = prop_oneof![
-            plain_scalar().prop_map(|s| Node::Plain(s)),
+            plain_scalar().prop_map(Node::Plain),
             "[a-z0-9 ]{0,8}".prop_map(Node::Quoted),
             "[a-z0-9 ]{0,8}".prop_map(Node::Literal),
         ];
@@ -404,7 +404,105 @@ mod tests {
     }
 
     fn key() -> impl Strategy<Value = String> {
-        prop_oneof!["[a-z][a-z0-9.-]{0,6}", plain_scalar()]
+        prop_oneof![
+            "[a-z][a-z0-9.-]{0,6}",
+            plain_scalar(),
+            plain_scalar().prop_map(|s| format!("{s:?}")),
+            plain_scalar().prop_map(|s| format!("'{s}'")),
+        ]
+    }
+
+    /// Seeds for the mutation test: manifests as charts render them.
+    const SEEDS: &[&str] = &[
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app: web\n    version: 1.2.3\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"nginx:1.27\"\n          args: [--port, \"8080\", -v]\n          ports:\n          - containerPort: 8080\n            protocol: TCP\n          resources:\n            limits: {cpu: 100m, memory: 64Mi}\n",
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  script: |\n    #!/bin/sh\n    echo \"a: b\"\n  folded: >-\n    one\n    two\n  empty:\n  quoted: 'it''s'\n# trailing comment\n",
+        "a:\n- b: 1\n  c: [1, 2.5, -3, 0x1F, 0755, yes, ~]\n- {d: e, f: \"g\"}\n- - nested\n  - 1e3\n",
+    ];
+
+    /// Seeds with random edits of characters that matter to YAML's syntax.
+    fn mutated() -> impl Strategy<Value = String> {
+        let edit = (
+            any::<prop::sample::Index>(),
+            0..3u8,
+            prop::sample::select(vec![
+                ":", "-", " ", "\n", "'", "\"", "[", "]", "{", "}", "#", "&a", "*a", "!", "|", ">",
+                "?", ",", "\t", "  ", "---", "0", "y", "~", "<<", "%", "@", "\\",
+            ]),
+        );
+        (
+            prop::sample::select(SEEDS.to_vec()),
+            prop::collection::vec(edit, 1..4),
+        )
+            .prop_map(|(seed, edits)| {
+                let mut text = seed.to_owned();
+                for (at, op, piece) in edits {
+                    let mut i = at.index(text.len() + 1);
+                    while !text.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    match op {
+                        0 => text.insert_str(i, piece),
+                        1 => {
+                            let end = (i + piece.len()).min(text.len());
+                            if text.is_char_boundary(end) {
+                                text.replace_range(i..end, piece);
+                            }
+                        }
+                        _ => {
+                            if i < text.len() {
+                                text.remove(i);
+                            }
+                        }
+                    }
+                }
+                text
+            })
+    }
+
+    /// Broken and odd variants of real manifests: the fast path never accepts what
+    /// serde-saphyr refuses, and never reads a document differently.
+    #[test]
+    fn mutated_manifests_parse_alike() {
+        let cases = 3_000;
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
+        let counts = std::cell::Cell::new((0, 0, 0));
+        runner
+            .run(&mutated(), |doc| {
+                let (fast, valid) = compare(&doc, "mutated");
+                let (f, v, n) = counts.get();
+                counts.set((f + fast, v + valid, n + split_documents(&doc).len()));
+                Ok(())
+            })
+            .unwrap();
+        // Both kinds of input were seen: documents on the fast path and invalid ones.
+        let (fast, valid, all) = counts.get();
+        assert!(fast * 4 > all, "{fast} of {all} on the fast path");
+        assert!(
+            (all - valid) * 10 > all,
+            "only {} of {all} invalid",
+            all - valid
+        );
+    }
+
+    /// Nesting at serde-saphyr's depth budget and past it.
+    #[test]
+    fn depth_budget_is_the_slow_paths() {
+        for depth in [62, 63, 64, 65, 66] {
+            let flow = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let block: String = (0..depth)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>()
+                + &" ".repeat(depth)
+                + "x\n";
+            for doc in [flow, block] {
+                let expected = if depth <= MAX_DEPTH { (1, 1) } else { (0, 0) };
+                assert_eq!(
+                    compare(&doc, &format!("depth {depth}")),
+                    expected,
+                    "{depth}"
+                );
+            }
+        }
     }
 
     #[derive(Debug, Clone)]

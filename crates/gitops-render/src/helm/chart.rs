@@ -374,7 +374,7 @@ fn walk(
         .map_err(|e| HelmError::io(dir, e))?
         .map(|e| {
             let e = e.map_err(|err| HelmError::io(dir, err))?;
-            let kind = e.file_type().map_err(|err| HelmError::io(&e.path(), err))?;
+            let kind = e.file_type().map_err(|err| HelmError::io(e.path(), err))?;
             Ok((e.file_name().to_string_lossy().into_owned(), e.path(), kind))
         })
         .collect::<Result<_, HelmError>>()?;
