@@ -484,6 +484,33 @@ mod tests {
         );
     }
 
+    /// Spellings at the edges of what the fast path takes.
+    #[test]
+    fn edge_cases_parse_alike() {
+        for text in [
+            "\"<<\": {a: 1}\n",
+            "'<<': 1\n",
+            "'~': 1\n",
+            "\"\": 1\n",
+            "? a\n: 1\n",
+            "a: \"x\"\n\"a\": 2\n",
+            "plain\n",
+            "'q'\n",
+            "a:\n  - b\n  -\n",
+            "a: b\n  c\n",
+            "a: 'b\n  c'\n",
+            "\ta: 1\n",
+            "a:\tb\n",
+            "a: 1\r\nb: [x,\r\n  y]\r\n",
+            "\u{feff}a: 1\n",
+            "a: \"\\u00e9\\x41\\t\"\n",
+            "a: >\n  one\n\n  two\n",
+            "a: 18446744073709551616\nb: -9223372036854775809\nc: 123456789012345678\n",
+        ] {
+            compare(text, "edge case");
+        }
+    }
+
     /// Nesting at serde-saphyr's depth budget and past it.
     #[test]
     fn depth_budget_is_the_slow_paths() {
