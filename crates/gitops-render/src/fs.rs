@@ -216,13 +216,15 @@ impl Root {
         }
         let dir = self.dir.join(rel);
         let shown = self.display(rel);
+        // The entry's type comes with the directory listing: no `lstat` per entry.
         let mut entries = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io(&shown))? {
             let entry = entry.map_err(io(&shown))?;
-            entries.push(entry.file_name());
+            let kind = entry.file_type().map_err(io(&shown))?;
+            entries.push((entry.file_name(), kind));
         }
-        entries.sort();
-        for name in entries {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, kind) in entries {
             if name.as_encoded_bytes().starts_with(b".") {
                 continue;
             }
@@ -230,12 +232,10 @@ impl Root {
             if self.ignored(&child) {
                 continue;
             }
-            let meta =
-                fs::symlink_metadata(self.dir.join(&child)).map_err(io(&self.display(&child)))?;
-            let is_dir = if meta.file_type().is_symlink() {
+            let is_dir = if kind.is_symlink() {
                 self.confine(&child)?.is_dir()
             } else {
-                meta.is_dir()
+                kind.is_dir()
             };
             if is_dir {
                 self.walk_into(&child, seen, files)?;
