@@ -23,9 +23,11 @@ use serde_json::{Map, Number, Value};
 const MAX_DEPTH: usize = 64;
 /// serde-saphyr's default event budget (`Budget::max_events`).
 const MAX_EVENTS: usize = 1_000_000;
-/// serde-saphyr's default budget for scalar text (`Budget::max_total_scalar_bytes`): a
-/// document this long could exceed it.
-const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// serde-saphyr's default budget for scalar text (`Budget::max_total_scalar_bytes`).
+const MAX_SCALAR_BYTES: usize = 64 * 1024 * 1024;
+/// The most plain scalars of one document handed to serde-saphyr one by one; past this, the
+/// whole document goes to serde-saphyr (a document full of `0755`s costs no more than there).
+const MAX_UNSURE: usize = 64;
 
 /// A collection being built.
 enum Frame {
@@ -36,14 +38,14 @@ enum Frame {
 
 /// Parses one document, or `None` when the slow path must decide.
 pub(super) fn parse(text: &str) -> Option<Value> {
-    if text.len() > MAX_BYTES {
-        return None;
-    }
     let options = granit_parser::options! { emit_comments: false };
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Value> = None;
-    for (events, next) in Parser::new_from_str_with_options(text, options).enumerate() {
-        if events > MAX_EVENTS {
+    let (mut scalar_bytes, mut unsure) = (0usize, 0usize);
+    for (index, next) in Parser::new_from_str_with_options(text, options).enumerate() {
+        // serde-saphyr counts every event, stream start and end too, and stops past the
+        // budget: at the event whose index (from 0) is the budget.
+        if index >= MAX_EVENTS {
             return None;
         }
         let (event, _span) = next.ok()?;
@@ -51,12 +53,21 @@ pub(super) fn parse(text: &str) -> Option<Value> {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
             Event::DocumentStart(..) if root.is_none() && stack.is_empty() => continue,
             Event::Scalar(text, style, anchor, tag) => {
-                if anchor != 0 || tag.is_some() {
+                // Escapes such as `\L` make scalar text longer than its source, so the
+                // budget is counted on the scalars themselves.
+                scalar_bytes += text.len();
+                if anchor != 0 || tag.is_some() || scalar_bytes > MAX_SCALAR_BYTES {
                     return None;
                 }
                 if let Some(Frame::Map(_, key @ None)) = stack.last_mut() {
                     *key = Some(map_key(text, style)?);
                     continue;
+                }
+                if style == ScalarStyle::Plain && classify(&text) == Plain::Unsure {
+                    unsure += 1;
+                    if unsure > MAX_UNSURE {
+                        return None;
+                    }
                 }
                 scalar(text, style)?
             }
@@ -103,11 +114,30 @@ fn expects_key(stack: &[Frame]) -> bool {
 
 /// A mapping key as the slow path reads it into a JSON object: its text, except for keys
 /// that are null (`~`, empty) or a merge (`<<`).
+///
+/// serde-saphyr finds duplicate keys by text, except that plain keys which read as integers
+/// are compared as integers (`1`, `01`, `0x1`, `+1` are one key). So a plain key is taken
+/// only when it is no number at all, or an integer in its one decimal spelling.
 fn map_key(text: Cow<'_, str>, style: ScalarStyle) -> Option<String> {
-    if style == ScalarStyle::Plain && (is_null(&text) || text == "<<") {
-        return None;
+    if style == ScalarStyle::Plain {
+        match classify(&text) {
+            Plain::Str | Plain::Bool(_) => {}
+            Plain::Number(_) if canonical_integer(&text) => {}
+            _ => return None,
+        }
+        if text == "<<" {
+            return None;
+        }
     }
     Some(text.into_owned())
+}
+
+/// `0` or `-?[1-9][0-9]*`: the only spelling of its integer.
+fn canonical_integer(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" && digits.len() == text.len() || !digits.starts_with('0'))
 }
 
 fn is_null(text: &str) -> bool {
@@ -405,6 +435,12 @@ mod tests {
 
     fn key() -> impl Strategy<Value = String> {
         prop_oneof![
+            // Few enough that keys of one mapping collide, as text or as integers.
+            prop::sample::select(vec![
+                "1", "01", "0x1", "+1", "0o1", "0b1", "0_1", "-0", "0", "00", "-1", "-0x1", "10",
+                "1_0", "1.0", "yes", "true", "'1'", "\"01\"",
+            ])
+            .prop_map(str::to_owned),
             "[a-z][a-z0-9.-]{0,6}",
             plain_scalar(),
             plain_scalar().prop_map(|s| format!("{s:?}")),
@@ -506,9 +542,45 @@ mod tests {
             "a: \"\\u00e9\\x41\\t\"\n",
             "a: >\n  one\n\n  two\n",
             "a: 18446744073709551616\nb: -9223372036854775809\nc: 123456789012345678\n",
+            // Plain keys that are one integer in two spellings are duplicates.
+            "1: a\n01: b\n",
+            "{1: x, 0x1: y}\n",
+            "1: x\n+1: y\n",
+            "10: a\n1_0: b\n",
+            "00: x\n0: y\n",
+            "-0: x\n0: y\n",
+            "-1: x\n-0x1: y\n",
+            "? 01\n: 1\n? 1\n: 2\n",
+            "18446744073709551616: x\n0x10000000000000000: y\n",
+            "1: a\n\"01\": b\n'1': c\n",
+            "yes: a\ntrue: b\n1.0: c\n1.00: d\n",
         ] {
             compare(text, "edge case");
         }
+    }
+
+    /// serde-saphyr's event budget counts the stream's start and end too: a sequence of
+    /// 999,995 items is 1,000,001 events, one past it.
+    #[test]
+    fn event_budget_is_the_slow_paths() {
+        for items in [999_994, 999_995] {
+            let doc = "- 1\n".repeat(items);
+            let fast = parse(&doc);
+            let slow = parse_chunk_slowly(&split_documents(&doc)[0]);
+            assert_eq!(slow.is_ok(), items == 999_994, "{items}");
+            assert_eq!(fast.is_some(), items == 999_994, "{items}");
+        }
+    }
+
+    /// Many plain scalars that only serde-saphyr can resolve send the whole document there.
+    #[test]
+    fn many_unsure_scalars_go_to_the_slow_path() {
+        let doc = |n: usize| format!("[{}]", vec!["0755"; n].join(", "));
+        assert_eq!(
+            parse(&doc(MAX_UNSURE)).map(|v| v[0].clone()),
+            Some(493.into())
+        );
+        assert_eq!(parse(&doc(MAX_UNSURE + 1)), None);
     }
 
     /// Nesting at serde-saphyr's depth budget and past it.
