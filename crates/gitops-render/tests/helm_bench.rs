@@ -15,6 +15,8 @@
 //! are measured too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -33,49 +35,20 @@ struct Case {
     skip_tests: bool,
 }
 
+/// The corpus' Helm cases rendered with their chart's default values (the oracle's bench
+/// mode takes none).
 fn cases() -> Vec<Case> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(corpus()) else {
-        return out;
-    };
-    let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-    dirs.sort();
-    for dir in dirs {
-        let Ok(text) = std::fs::read_to_string(dir.join("case.toml")) else {
-            continue;
-        };
-        let case: toml::Table = toml::from_str(&text).unwrap();
-        if case.get("kind").and_then(|k| k.as_str()) != Some("helm") {
-            continue;
-        }
-        let helm = case["helm"].as_table().unwrap();
-        let s = |k: &str, d: &str| {
-            helm.get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or(d)
-                .to_string()
-        };
-        // only charts rendered with their default values: the oracle's bench mode takes none
-        let no_values = ["values_files", "set"].iter().all(|k| {
-            helm.get(*k)
-                .and_then(|v| v.as_array())
-                .is_none_or(|a| a.is_empty())
-        });
-        if !no_values {
-            continue;
-        }
-        out.push(Case {
-            name: case["name"].as_str().unwrap().to_string(),
-            chart: dir.join(case["entry"].as_str().unwrap()),
-            release: s("release_name", "release-name"),
-            namespace: s("namespace", "default"),
-            skip_tests: helm
-                .get("skip_tests")
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false),
-        });
-    }
-    out
+    common::corpus::helm_cases(&corpus())
+        .into_iter()
+        .filter(|c| c.settings.values.value_files.is_empty() && c.settings.values.values.is_empty())
+        .map(|c| Case {
+            chart: c.dir.join(&c.entry),
+            release: c.settings.release_name,
+            namespace: c.settings.namespace,
+            skip_tests: c.settings.skip_tests,
+            name: c.name,
+        })
+        .collect()
 }
 
 fn settings(c: &Case) -> RenderSettings {

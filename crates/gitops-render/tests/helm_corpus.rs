@@ -3,105 +3,18 @@
 //! and byte for byte.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use gitops_render::helm::{ChartSource, RenderSettings, render_chart, template};
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
-
-struct Case {
-    name: String,
-    dir: PathBuf,
-    entry: String,
-    expected: String,
-    settings: RenderSettings,
-}
-
-fn strings(v: Option<&toml::Value>) -> Vec<String> {
-    v.and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn helm_cases() -> Vec<Case> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(corpus()) else {
-        return out;
-    };
-    let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-    dirs.sort();
-    for dir in dirs {
-        let Ok(text) = std::fs::read_to_string(dir.join("case.toml")) else {
-            continue;
-        };
-        let case: toml::Table = toml::from_str(&text).expect("case.toml parses");
-        if case.get("kind").and_then(|k| k.as_str()) != Some("helm") {
-            continue;
-        }
-        let helm = case
-            .get("helm")
-            .and_then(|h| h.as_table())
-            .expect("a [helm] table");
-        let mut settings = RenderSettings::default();
-        if let Some(n) = helm.get("release_name").and_then(|v| v.as_str()) {
-            settings.release_name = n.to_string();
-        }
-        if let Some(n) = helm.get("namespace").and_then(|v| v.as_str()) {
-            settings.namespace = n.to_string();
-        }
-        settings.values.value_files = strings(helm.get("values_files"))
-            .into_iter()
-            .map(|f| dir.join(f))
-            .collect();
-        settings.values.values = strings(helm.get("set"));
-        settings.skip_tests = helm
-            .get("skip_tests")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
-        settings.include_crds = helm
-            .get("include_crds")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
-        settings.kube_version = helm
-            .get("kube_version")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        settings.is_upgrade = !helm
-            .get("is_install")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true);
-        settings.revision = helm
-            .get("revision")
-            .and_then(|v| v.as_integer())
-            .unwrap_or(1);
-        out.push(Case {
-            name: case["name"].as_str().unwrap_or_default().to_string(),
-            entry: case["entry"].as_str().unwrap_or_default().to_string(),
-            expected: case
-                .get("expected")
-                .and_then(|v| v.as_str())
-                .unwrap_or("expected.yaml")
-                .to_string(),
-            dir,
-            settings,
-        });
-    }
-    out
-}
+use common::corpus;
+use gitops_render::helm::{ChartSource, render_chart, template};
 
 #[test]
 fn corpus_helm_cases_render_like_helm() {
-    let cases = helm_cases();
-    if cases.is_empty() {
-        println!("skipping: no corpus at {}", corpus().display());
+    let Some(dir) = corpus::dir() else {
+        println!("skipping: the shared corpus (../shared/corpus) is not present");
         return;
-    }
+    };
+    let cases = corpus::helm_cases(&dir);
     let (mut parsed_equal, mut identical) = (0, 0);
     let mut failures = Vec::new();
     for c in &cases {

@@ -1,7 +1,9 @@
-//! The shared rendering corpus (`../shared/corpus`): its Kustomize cases and the Kustomize
-//! entries of its GitOps repositories.
+//! The shared rendering corpus (`../shared/corpus`): its Kustomize cases, the Kustomize
+//! entries of its GitOps repositories, and its Helm cases.
 
 use std::path::{Path, PathBuf};
+
+use gitops_render::helm::RenderSettings;
 
 /// The root and path given to flux_build.py, and the Flux Kustomization (file relative to
 /// the root, name).
@@ -128,6 +130,97 @@ pub fn entries(corpus: &Path) -> Vec<Entry> {
                 });
             }
         }
+    }
+    out
+}
+
+/// One Helm case of the corpus.
+pub struct HelmCase {
+    /// The case's name.
+    pub name: String,
+    /// The case's directory.
+    pub dir: PathBuf,
+    /// The chart, relative to the case directory.
+    pub entry: String,
+    /// Helm's output, relative to the case directory.
+    pub expected: String,
+    /// The release name, namespace, values and flags of `case.toml`'s `[helm]` table.
+    pub settings: RenderSettings,
+}
+
+fn strings(v: Option<&toml::Value>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every Helm case of the corpus, in case order.
+pub fn helm_cases(corpus: &Path) -> Vec<HelmCase> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(corpus) else {
+        return out;
+    };
+    let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    for dir in dirs {
+        let Ok(text) = std::fs::read_to_string(dir.join("case.toml")) else {
+            continue;
+        };
+        let case: toml::Table = toml::from_str(&text).expect("case.toml parses");
+        if case.get("kind").and_then(|k| k.as_str()) != Some("helm") {
+            continue;
+        }
+        let helm = case
+            .get("helm")
+            .and_then(|h| h.as_table())
+            .expect("a [helm] table");
+        let mut settings = RenderSettings::default();
+        if let Some(n) = helm.get("release_name").and_then(|v| v.as_str()) {
+            settings.release_name = n.to_string();
+        }
+        if let Some(n) = helm.get("namespace").and_then(|v| v.as_str()) {
+            settings.namespace = n.to_string();
+        }
+        settings.values.value_files = strings(helm.get("values_files"))
+            .into_iter()
+            .map(|f| dir.join(f))
+            .collect();
+        settings.values.values = strings(helm.get("set"));
+        settings.skip_tests = helm
+            .get("skip_tests")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        settings.include_crds = helm
+            .get("include_crds")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        settings.kube_version = helm
+            .get("kube_version")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        settings.is_upgrade = !helm
+            .get("is_install")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        settings.revision = helm
+            .get("revision")
+            .and_then(|v| v.as_integer())
+            .unwrap_or(1);
+        out.push(HelmCase {
+            name: case["name"].as_str().unwrap_or_default().to_string(),
+            entry: case["entry"].as_str().unwrap_or_default().to_string(),
+            expected: case
+                .get("expected")
+                .and_then(|v| v.as_str())
+                .unwrap_or("expected.yaml")
+                .to_string(),
+            dir,
+            settings,
+        });
     }
     out
 }
