@@ -46,6 +46,11 @@ pub mod semver {
     pub use crate::funcs::semver::{Version, semver_compare};
 }
 
+/// Go's `path` package, as the template functions use it.
+pub mod path {
+    pub use crate::funcs::strings::path_clean as clean;
+}
+
 pub use error::Error;
 pub use value::Value;
 

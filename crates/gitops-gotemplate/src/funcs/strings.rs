@@ -676,8 +676,13 @@ pub(crate) fn register(m: &mut FuncMap) {
     });
 }
 
-/// Go's `path.Clean`.
-pub(crate) fn path_clean(p: &str) -> String {
+/// Go's `path.Clean` for `/`-separated paths: the shortest equivalent path, `.` when empty.
+///
+/// ```
+/// assert_eq!(gitops_gotemplate::path::clean("./a//b/../c/"), "a/c");
+/// assert_eq!(gitops_gotemplate::path::clean("/../a"), "/a");
+/// ```
+pub fn path_clean(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }

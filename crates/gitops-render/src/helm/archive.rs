@@ -21,32 +21,7 @@ pub struct BufferedFile {
 }
 
 /// Go's `path.Clean` for `/`-separated paths.
-pub(crate) fn clean_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
+pub(crate) use gitops_gotemplate::path::clean as clean_path;
 
 pub(crate) fn trim_bom(mut data: Vec<u8>) -> Vec<u8> {
     if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
