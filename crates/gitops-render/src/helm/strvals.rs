@@ -429,24 +429,24 @@ fn typed_val(v: &str, strings: bool) -> Value {
     Value::str(v)
 }
 
-/// Applies a `--set` expression to `dest`.
-pub(crate) fn parse_into(s: &str, dest: &Map) -> Result<(), String> {
+/// Parses `s` with values read by `reader` into `dest`.
+fn apply(s: &str, dest: &Map, reader: Reader<'_>) -> Result<(), String> {
     Parser {
         s: s.chars().collect(),
         pos: 0,
-        reader: Reader::Typed { strings: false },
+        reader,
     }
     .parse(dest)
 }
 
+/// Applies a `--set` expression to `dest`.
+pub(crate) fn parse_into(s: &str, dest: &Map) -> Result<(), String> {
+    apply(s, dest, Reader::Typed { strings: false })
+}
+
 /// Applies a `--set-string` expression to `dest`.
 pub(crate) fn parse_into_string(s: &str, dest: &Map) -> Result<(), String> {
-    Parser {
-        s: s.chars().collect(),
-        pos: 0,
-        reader: Reader::Typed { strings: true },
-    }
-    .parse(dest)
+    apply(s, dest, Reader::Typed { strings: true })
 }
 
 /// Applies a `--set-file` expression to `dest`; `read` returns a file's content.
@@ -455,22 +455,12 @@ pub(crate) fn parse_into_file(
     dest: &Map,
     read: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<(), String> {
-    Parser {
-        s: s.chars().collect(),
-        pos: 0,
-        reader: Reader::File(read),
-    }
-    .parse(dest)
+    apply(s, dest, Reader::File(read))
 }
 
 /// Applies a `--set-json` `key=json` expression to `dest`.
 pub(crate) fn parse_json(s: &str, dest: &Map) -> Result<(), String> {
-    Parser {
-        s: s.chars().collect(),
-        pos: 0,
-        reader: Reader::Json,
-    }
-    .parse(dest)
+    apply(s, dest, Reader::Json)
 }
 
 /// Applies a `--set-literal` expression: the key is parsed as for `--set`, the value is
