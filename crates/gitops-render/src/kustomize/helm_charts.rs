@@ -164,9 +164,12 @@ fn load(
             .into());
     }
     let version = Some(chart.version.clone()).filter(|v| !v.is_empty());
+    // The chart's address: an OCI reference, or the repository URL and the chart's name.
+    let address = format!("{}/{}", chart.repo.trim_end_matches('/'), chart.name);
+    let label = super::loader::without_credentials(&address);
     let source = if chart.repo.starts_with("oci://") {
         ChartSource::Oci {
-            reference: format!("{}/{}", chart.repo.trim_end_matches('/'), chart.name),
+            reference: address,
             version,
         }
     } else {
@@ -176,11 +179,6 @@ fn load(
             version,
         }
     };
-    let label = match &source {
-        ChartSource::Oci { reference, .. } => reference.clone(),
-        _ => format!("{}/{}", chart.repo.trim_end_matches('/'), chart.name),
-    };
-    let label = super::loader::without_credentials(&label);
     let loaded = helm::fetch_chart(&source, b.helm_fetch)?;
     b.files
         .record_external(&format!("{label}@{}", loaded.metadata().version));
