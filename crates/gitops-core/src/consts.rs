@@ -29,6 +29,19 @@ pub const ARGOCD_HOOK: &str = "argocd.argoproj.io/hook";
 /// Helm's hook annotation (`pre-install`, `post-upgrade`, `test`, ...; comma separated).
 pub const HELM_HOOK: &str = "helm.sh/hook";
 
+/// The hook events Helm v4 knows (`helm.sh/hook` values; `test-success` is read as `test`).
+pub const HELM_HOOK_EVENTS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+];
+
 /// Helm's hook weight, the order of hooks of one phase.
 pub const HELM_HOOK_WEIGHT: &str = "helm.sh/hook-weight";
 

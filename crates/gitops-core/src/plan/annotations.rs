@@ -274,20 +274,8 @@ fn argocd_phase(object: &Object, value: &str) -> Result<Schedule, Error> {
     })
 }
 
-const HELM_HOOKS: &[&str] = &[
-    "pre-install",
-    "post-install",
-    "pre-delete",
-    "post-delete",
-    "pre-upgrade",
-    "post-upgrade",
-    "pre-rollback",
-    "post-rollback",
-    "test",
-    "test-success",
-    "test-failure",
-    "crd-install",
-];
+/// Hook events of Helm 2 that charts still carry, besides [`consts::HELM_HOOK_EVENTS`].
+const HELM_LEGACY_HOOKS: &[&str] = &["test-success", "test-failure", "crd-install"];
 
 fn helm_phase(object: &Object, value: &str) -> Result<Schedule, Error> {
     let mut phases = Vec::new();
@@ -295,7 +283,9 @@ fn helm_phase(object: &Object, value: &str) -> Result<Schedule, Error> {
         match hook {
             "pre-install" | "pre-upgrade" => phases.push(Phase::PreSync),
             "post-install" | "post-upgrade" => phases.push(Phase::PostSync),
-            other if HELM_HOOKS.contains(&other) => {}
+            other
+                if consts::HELM_HOOK_EVENTS.contains(&other)
+                    || HELM_LEGACY_HOOKS.contains(&other) => {}
             other => {
                 return Err(invalid(
                     object,

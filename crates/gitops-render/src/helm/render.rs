@@ -192,18 +192,6 @@ fn kind_key(kind: &str) -> (usize, &str) {
     }
 }
 
-const HOOK_EVENTS: &[&str] = &[
-    "pre-install",
-    "post-install",
-    "pre-delete",
-    "post-delete",
-    "pre-upgrade",
-    "post-upgrade",
-    "pre-rollback",
-    "post-rollback",
-    "test",
-];
-
 static SPLIT: LazyLock<regex::Regex> = LazyLock::new(|| {
     #[allow(clippy::expect_used)]
     regex::Regex::new(r"(?:^|\s*\n)---\s*").expect("a valid pattern")
@@ -323,7 +311,7 @@ pub(crate) fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted,
                 } else {
                     e
                 };
-                if !HOOK_EVENTS.contains(&e.as_str()) {
+                if !gitops_core::consts::HELM_HOOK_EVENTS.contains(&e.as_str()) {
                     unknown = true;
                     break;
                 }
